@@ -1,0 +1,121 @@
+"""API: tokens, the signed-in user, companies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.pagination import paginate
+from pydantic import Field
+
+from sheetflow.accounts import selectors, services
+from sheetflow.accounts.models import ApiToken, Company, User
+from sheetflow.common.api import ErrorOut, Pagination, errors
+from sheetflow.common.request import client_ip
+
+router = Router(tags=["accounts"])
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    company: CompanyOut
+    is_company_admin: bool
+
+
+class TokenIn(Schema):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+    name: str = Field("API token", min_length=1, max_length=100)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="The secret. Shown this once; store it now.")
+
+
+def _token_out(token: ApiToken, secret: str) -> TokenCreatedOut:
+    return TokenCreatedOut(
+        id=token.pk,
+        name=token.name,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+        token=secret,
+    )
+
+
+@router.post("/tokens", auth=None, response={201: TokenCreatedOut, **errors(401, 422, 429)})
+def token_create_with_password(request: HttpRequest, payload: TokenIn) -> tuple[int, object]:
+    """Exchange email and password for a new personal token."""
+    ip = client_ip(request)
+    if services.login_is_throttled(email=payload.email, ip_address=ip):
+        return 429, ErrorOut(detail="Too many failed attempts; wait 15 minutes.", code="throttled")
+    user = authenticate(request, username=payload.email.strip().lower(), password=payload.password)
+    if not isinstance(user, User):
+        services.login_failure_record(email=payload.email, ip_address=ip)
+        return 401, ErrorOut(detail="Wrong email or password.", code="invalid_credentials")
+    services.login_success_record(email=payload.email)
+    token, secret = services.token_create(user=user, name=payload.name)
+    return 201, _token_out(token, secret)
+
+
+class NamedTokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+
+
+@router.post("/me/tokens", response={201: TokenCreatedOut, **errors(401, 422)})
+def my_token_create(request: HttpRequest, payload: NamedTokenIn) -> tuple[int, object]:
+    """Create another personal token for the signed-in user."""
+    token, secret = services.token_create(user=request.user, name=payload.name)  # type: ignore[arg-type]
+    return 201, _token_out(token, secret)
+
+
+@router.get("/me/tokens", response={200: list[TokenOut], **errors(401)})
+@paginate(Pagination)
+def my_tokens(request: HttpRequest) -> object:
+    """The signed-in user's tokens (never their secrets)."""
+    return ApiToken.objects.filter(user=request.user.pk).order_by("-created_at", "-id")
+
+
+@router.delete("/me/tokens/{token_id}", response={204: None, **errors(401, 404, 422)})
+def my_token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+    """Revoke one of the signed-in user's tokens."""
+    services.token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
+    return 204, None
+
+
+@router.get("/me", response={200: UserOut, **errors(401)})
+def me(request: HttpRequest) -> User:
+    """The signed-in user."""
+    return request.user  # type: ignore[return-value]
+
+
+@router.get("/companies", response={200: list[CompanyOut], **errors(401, 422)})
+@paginate(Pagination)
+def companies(request: HttpRequest) -> object:
+    """Companies the user works with: their own and those owning projects they are in."""
+    return selectors.companies_for(user=request.user)  # type: ignore[arg-type]
+
+
+@router.get("/companies/{company_id}", response={200: CompanyOut, **errors(401, 404, 422)})
+def company(request: HttpRequest, company_id: int) -> Company:
+    """One company the user works with."""
+    return selectors.company_get(user=request.user, company_id=company_id)  # type: ignore[arg-type]

@@ -1,0 +1,116 @@
+"""Writes for companies, users and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sheetflow.accounts.models import ApiToken, Company, LoginAttempt, User
+from sheetflow.common.errors import Conflict, NotFound, ServiceError
+
+TOKEN_PREFIX = "sf_"
+LOGIN_WINDOW = timedelta(minutes=15)
+
+
+def company_create(*, name: str) -> Company:
+    """Create a company."""
+    name = name.strip()
+    if not name:
+        raise ServiceError("A company needs a name.", code="invalid_name")
+    if Company.objects.filter(name__iexact=name).exists():
+        raise Conflict(f"A company named {name!r} already exists.", code="company_exists")
+    return Company.objects.create(name=name)
+
+
+def user_create(
+    *,
+    email: str,
+    full_name: str,
+    company: Company,
+    password: str | None = None,
+    is_company_admin: bool = False,
+) -> User:
+    """Create a user of a company."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict(f"A user with email {email} already exists.", code="user_exists")
+    return User.objects.create_user(
+        email=email,
+        password=password,
+        full_name=full_name.strip(),
+        company=company,
+        is_company_admin=is_company_admin,
+    )
+
+
+def _digest(secret: str) -> str:
+    # Tokens are 256-bit random secrets, so a fast hash is as strong as a slow one here.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; returns it with its secret, which is never stored."""
+    name = name.strip()
+    if not name:
+        raise ServiceError("A token needs a name.", code="invalid_name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=secret[:10], digest=_digest(secret)
+    )
+    return token, secret
+
+
+def token_authenticate(*, secret: str) -> User | None:
+    """The active user owning this unrevoked token, recording its use; else None."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__company")
+        .filter(digest=_digest(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Write the last-used time at most once a minute, not on every request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens."""
+    token = ApiToken.objects.filter(pk=token_id, user=user).first()
+    if token is None:
+        raise NotFound("Token not found.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def login_is_throttled(*, email: str, ip_address: str) -> bool:
+    """Too many recent failed sign-ins for this email or from this address?"""
+    since = timezone.now() - LOGIN_WINDOW
+    recent = LoginAttempt.objects.filter(created_at__gte=since)
+    limit = settings.LOGIN_MAX_ATTEMPTS
+    return (
+        recent.filter(email=email.strip().lower()).count() >= limit
+        or recent.filter(ip_address=ip_address).count() >= limit * 3
+    )
+
+
+@transaction.atomic
+def login_failure_record(*, email: str, ip_address: str) -> None:
+    """Remember a failed sign-in (and forget ones older than the window)."""
+    LoginAttempt.objects.filter(created_at__lt=timezone.now() - LOGIN_WINDOW).delete()
+    LoginAttempt.objects.create(email=email.strip().lower()[:254], ip_address=ip_address[:45])
+
+
+def login_success_record(*, email: str) -> None:
+    LoginAttempt.objects.filter(email=email.strip().lower()).delete()

@@ -1,0 +1,113 @@
+"""The API's shared pieces: authentication, the one error shape, bounded pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import LimitOffsetPagination
+from ninja.security import HttpBearer
+from ninja.security.session import SessionAuth
+from pydantic import Field
+
+from sheetflow.accounts.services import token_authenticate
+from sheetflow.common.errors import ServiceError
+
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000_000
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+
+
+# Responses every authenticated endpoint may give, declared in the OpenAPI document.
+ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def errors(*codes: int) -> dict[int, Any]:
+    return {code: ErrorOut for code in codes}
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer sf_…` with a personal API token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(secret=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class Pagination(LimitOffsetPagination):
+    """limit/offset pagination whose bounds are part of the schema (no unbounded pages)."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_limit=MAX_LIMIT, **kwargs)
+
+
+api = NinjaAPI(
+    title="Sheetflow API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=[BearerToken(), SessionAuth()],
+    description=(
+        "Share construction drawing sheets between projects. Authenticate with "
+        "`Authorization: Bearer <token>` (create one at POST /api/v1/tokens) or, "
+        "from the site's own pages, the session cookie with a CSRF token."
+    ),
+)
+
+
+def _error(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code}, status=status)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return _error(request, exc.status, exc.detail, exc.code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, str(exc) or "Not found.", "not_found")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or "Permission denied.", "permission_denied")
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "Authentication required.", "not_authenticated")
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    parts = []
+    for error in exc.errors[:5]:
+        location = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "payload"))
+        parts.append(f"{location}: {error.get('msg', 'invalid')}" if location else error["msg"])
+    return _error(request, 422, "; ".join(parts) or "Invalid input.", "validation_error")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc), "error")

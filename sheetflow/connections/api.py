@@ -1,0 +1,5 @@
+"""API: connections."""
+
+from ninja import Router
+
+router = Router(tags=["connections"])

@@ -1,0 +1,5 @@
+"""API: drawings."""
+
+from ninja import Router
+
+router = Router(tags=["drawings"])

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DrawingsConfig(AppConfig):
+    name = "sheetflow.drawings"
+    label = "drawings"

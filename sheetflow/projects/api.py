@@ -1,0 +1,171 @@
+"""API: projects and their directories."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.pagination import paginate
+from pydantic import Field
+
+from sheetflow.accounts.api import CompanyOut, UserOut
+from sheetflow.accounts.models import User
+from sheetflow.accounts.selectors import user_by_email
+from sheetflow.common.api import Pagination, errors
+from sheetflow.common.errors import Forbidden
+from sheetflow.projects import selectors, services
+from sheetflow.projects.models import Level, Project, ProjectMember
+from sheetflow.projects.permissions import Action, get_project, level
+
+router = Router(tags=["projects"])
+
+LevelName = Literal["none", "read_only", "standard", "admin"]
+
+
+class ToolLevels(Schema):
+    drawings: LevelName
+    connection_manager: LevelName
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    code: str
+    is_active: bool
+    company: CompanyOut
+    my_levels: ToolLevels
+
+    @staticmethod
+    def resolve_my_levels(obj: Project, context: dict[str, object]) -> ToolLevels:
+        request: HttpRequest = context["request"]  # type: ignore[assignment]
+        user: User = request.user  # type: ignore[assignment]
+        return ToolLevels(
+            drawings=level(user, obj, "drawings").name.lower(),
+            connection_manager=level(user, obj, "connection_manager").name.lower(),
+        )
+
+
+class ProjectIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=1, max_length=30)
+    is_active: bool = True
+
+
+class ProjectPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    is_active: bool | None = None
+
+
+def _level(name: str | None) -> Level | None:
+    return None if name is None else Level[name.upper()]
+
+
+class MemberOut(Schema):
+    id: int
+    user: UserOut
+    drawings: LevelName
+    connection_manager: LevelName
+
+    @staticmethod
+    def resolve_drawings(obj: ProjectMember) -> str:
+        return Level(obj.drawings).name.lower()
+
+    @staticmethod
+    def resolve_connection_manager(obj: ProjectMember) -> str:
+        return Level(obj.connection_manager).name.lower()
+
+
+class MemberIn(Schema):
+    email: str = Field(max_length=254, description="Email of the user to add (any company)")
+    drawings: LevelName = "read_only"
+    connection_manager: LevelName = "none"
+
+
+class MemberPatch(Schema):
+    drawings: LevelName | None = None
+    connection_manager: LevelName | None = None
+
+
+@router.get("/projects", response={200: list[ProjectOut], **errors(401, 422)})
+@paginate(Pagination)
+def project_list(request: HttpRequest) -> object:
+    """Projects the signed-in user can see."""
+    return selectors.projects_for(user=request.user)  # type: ignore[arg-type]
+
+
+@router.post("/projects", response={201: ProjectOut, **errors(401, 403, 409, 422)})
+def project_create(request: HttpRequest, payload: ProjectIn) -> tuple[int, Project]:
+    """Create a project in the user's own company (company admins)."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_company_admin:
+        raise Forbidden("Only company admins can create projects.")
+    project = services.project_create(company=user.company, **payload.dict())
+    return 201, project
+
+
+@router.get("/projects/{project_id}", response={200: ProjectOut, **errors(401, 404, 422)})
+def project_detail(request: HttpRequest, project_id: int) -> Project:
+    """One project."""
+    return get_project(request.user, project_id)  # type: ignore[arg-type]
+
+
+@router.patch("/projects/{project_id}", response={200: ProjectOut, **errors(401, 403, 404, 422)})
+def project_update(request: HttpRequest, project_id: int, payload: ProjectPatch) -> Project:
+    """Rename or (de)activate a project (company admins of its company)."""
+    project = get_project(request.user, project_id, Action.PROJECT_EDIT)  # type: ignore[arg-type]
+    return services.project_update(project=project, **payload.dict())
+
+
+@router.get(
+    "/projects/{project_id}/members", response={200: list[MemberOut], **errors(401, 404, 422)}
+)
+@paginate(Pagination)
+def member_list(request: HttpRequest, project_id: int) -> object:
+    """The project's directory."""
+    project = get_project(request.user, project_id, Action.DIRECTORY_VIEW)  # type: ignore[arg-type]
+    return selectors.members_of(project=project)
+
+
+@router.post(
+    "/projects/{project_id}/members",
+    response={201: MemberOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def member_add(request: HttpRequest, project_id: int, payload: MemberIn) -> tuple[int, object]:
+    """Add a user of any company to the directory."""
+    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    member = services.member_add(
+        project=project,
+        user=user_by_email(email=payload.email),
+        drawings=Level[payload.drawings.upper()],
+        connection_manager=Level[payload.connection_manager.upper()],
+    )
+    return 201, member
+
+
+@router.patch(
+    "/projects/{project_id}/members/{member_id}",
+    response={200: MemberOut, **errors(400, 401, 403, 404, 422)},
+)
+def member_update(
+    request: HttpRequest, project_id: int, member_id: int, payload: MemberPatch
+) -> ProjectMember:
+    """Change a member's per-tool levels."""
+    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    member = services.member_get(project=project, member_id=member_id)
+    return services.member_update(
+        member=member,
+        drawings=_level(payload.drawings),
+        connection_manager=_level(payload.connection_manager),
+    )
+
+
+@router.delete(
+    "/projects/{project_id}/members/{member_id}",
+    response={204: None, **errors(401, 403, 404, 422)},
+)
+def member_remove(request: HttpRequest, project_id: int, member_id: int) -> tuple[int, None]:
+    """Remove a member from the directory."""
+    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    services.member_remove(member=services.member_get(project=project, member_id=member_id))
+    return 204, None

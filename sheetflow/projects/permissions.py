@@ -1,0 +1,147 @@
+"""THE table of who may do what, and the helpers every view, API handler and selector uses.
+
+A user's level on a project's tool is:
+- ``admin`` if they are a company admin of the project's company (listed or not);
+- else their level in the project's directory;
+- else nothing, and the project is invisible to them (404, never 403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from sheetflow.projects.models import Level, Project, ProjectMember, Tool
+
+if TYPE_CHECKING:
+    from sheetflow.accounts.models import User
+
+
+class Action(StrEnum):
+    PROJECT_VIEW = "project.view"
+    PROJECT_EDIT = "project.edit"
+    DIRECTORY_VIEW = "directory.view"
+    DIRECTORY_MANAGE = "directory.manage"
+    DRAWINGS_VIEW = "drawings.view"
+    DRAWINGS_UPLOAD = "drawings.upload"
+    DRAWINGS_VIEW_UNPUBLISHED = "drawings.view_unpublished"
+    DRAWINGS_PUBLISH = "drawings.publish"
+    DRAWINGS_EDIT = "drawings.edit"
+    DRAWINGS_MANAGE = "drawings.manage"
+    CONNECTIONS_VIEW = "connections.view"
+    CONNECTIONS_CONNECT = "connections.connect"
+    CONNECTIONS_DECIDE = "connections.decide"
+    CONNECTIONS_DISCONNECT = "connections.disconnect"
+    CONNECTIONS_SETTINGS = "connections.settings"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What an action needs: a level on a tool, or (tool None) being a company admin."""
+
+    tool: Tool | None
+    level: Level
+
+
+COMPANY_ADMIN = Requirement(None, Level.ADMIN)
+
+# The one table. Being in the directory at all is enough to see the project and its directory.
+RULES: dict[Action, Requirement] = {
+    Action.PROJECT_VIEW: Requirement(Tool.DRAWINGS, Level.NONE),
+    Action.PROJECT_EDIT: COMPANY_ADMIN,
+    Action.DIRECTORY_VIEW: Requirement(Tool.DRAWINGS, Level.NONE),
+    Action.DIRECTORY_MANAGE: COMPANY_ADMIN,
+    Action.DRAWINGS_VIEW: Requirement(Tool.DRAWINGS, Level.READ_ONLY),
+    Action.DRAWINGS_UPLOAD: Requirement(Tool.DRAWINGS, Level.STANDARD),
+    Action.DRAWINGS_VIEW_UNPUBLISHED: Requirement(Tool.DRAWINGS, Level.ADMIN),
+    Action.DRAWINGS_PUBLISH: Requirement(Tool.DRAWINGS, Level.ADMIN),
+    Action.DRAWINGS_EDIT: Requirement(Tool.DRAWINGS, Level.ADMIN),
+    Action.DRAWINGS_MANAGE: Requirement(Tool.DRAWINGS, Level.ADMIN),
+    Action.CONNECTIONS_VIEW: Requirement(Tool.CONNECTION_MANAGER, Level.READ_ONLY),
+    Action.CONNECTIONS_CONNECT: Requirement(Tool.CONNECTION_MANAGER, Level.ADMIN),
+    Action.CONNECTIONS_DECIDE: Requirement(Tool.CONNECTION_MANAGER, Level.ADMIN),
+    Action.CONNECTIONS_DISCONNECT: Requirement(Tool.CONNECTION_MANAGER, Level.ADMIN),
+    Action.CONNECTIONS_SETTINGS: Requirement(Tool.CONNECTION_MANAGER, Level.ADMIN),
+}
+
+
+def is_company_admin_of(user: User, project: Project) -> bool:
+    return bool(user.is_active and user.is_company_admin and user.company_id == project.company_id)
+
+
+def _membership(user: User, project: Project) -> ProjectMember | None:
+    # Selectors may prefetch the viewer's membership onto the project to save a query.
+    cached: Any = getattr(project, "_viewer_membership", "missing")
+    if cached != "missing" and getattr(project, "_viewer_id", None) == user.pk:
+        return cached  # type: ignore[no-any-return]
+    member = ProjectMember.objects.filter(project=project, user=user).first()
+    project._viewer_membership = member  # type: ignore[attr-defined]
+    project._viewer_id = user.pk  # type: ignore[attr-defined]
+    return member
+
+
+def can_see(user: User, project: Project) -> bool:
+    """Is the project visible at all to this user?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_company_admin_of(user, project) or _membership(user, project) is not None
+
+
+def level(user: User, project: Project, tool: Tool | str) -> Level:
+    """The user's effective level on one tool of a project (NONE if not visible)."""
+    if not user.is_authenticated or not user.is_active:
+        return Level.NONE
+    if is_company_admin_of(user, project):
+        return Level.ADMIN
+    member = _membership(user, project)
+    return member.level(tool) if member else Level.NONE
+
+
+def can(user: User, project: Project, action: Action) -> bool:
+    """May this user take this action on this project?"""
+    if not can_see(user, project):
+        return False
+    rule = RULES[action]
+    if rule.tool is None:
+        return is_company_admin_of(user, project)
+    return level(user, project, rule.tool) >= rule.level
+
+
+def visible_projects(user: User) -> QuerySet[Project]:
+    """Every project the user can see, with the viewer's membership in one query."""
+    if not user.is_authenticated or not user.is_active:
+        return Project.objects.none()
+    in_directory = ProjectMember.objects.filter(project=OuterRef("pk"), user=user)
+    admin_of_company = Q(company_id=user.company_id) if user.is_company_admin else Q(pk__in=[])
+    return Project.objects.filter(admin_of_company | Q(Exists(in_directory)))
+
+
+def get_project(user: User, project_id: int, action: Action = Action.PROJECT_VIEW) -> Project:
+    """The project, if the user may take the action on it.
+
+    Invisible projects raise Http404. Visible ones the user may not act on raise
+    PermissionDenied, because a member already knows the project exists.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    project = Project.objects.select_related("company").filter(pk=project_id).first()
+    if project is None or not can_see(user, project):
+        raise Http404("Project not found.")
+    if not can(user, project, action):
+        raise PermissionDenied(f"You do not have permission to {action.value.replace('.', ' ')}.")
+    return project
+
+
+def users_with_level(project: Project, tool: Tool, minimum: Level) -> QuerySet[Any]:
+    """Active directory members at or above a level on a tool (company admins not included)."""
+    from sheetflow.accounts.models import User
+
+    return User.objects.filter(
+        is_active=True,
+        memberships__project=project,
+        **{f"memberships__{tool.value}__gte": minimum},
+    )

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from sheetflow.projects import views
+
+app_name = "projects"
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("<int:project_id>/", views.project_home, name="home"),
+    path("<int:project_id>/directory/", views.directory, name="directory"),
+    path(
+        "<int:project_id>/directory/<int:member_id>/",
+        views.member_update,
+        name="member_update",
+    ),
+    path(
+        "<int:project_id>/directory/<int:member_id>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
+]

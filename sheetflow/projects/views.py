@@ -1,0 +1,128 @@
+"""Pages: my projects, a project's home, its directory."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sheetflow.accounts.models import User
+from sheetflow.accounts.selectors import user_by_email
+from sheetflow.common.errors import ServiceError
+from sheetflow.projects import selectors, services
+from sheetflow.projects.forms import MemberAddForm, MemberLevelsForm, ProjectForm
+from sheetflow.projects.models import Level
+from sheetflow.projects.permissions import Action, can, get_project, level
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST":
+        if not user.is_company_admin:
+            return render(
+                request, "error.html", {"detail": "Only company admins create projects."}, 403
+            )
+        if form.is_valid():
+            try:
+                project = services.project_create(company=user.company, **form.cleaned_data)
+            except ServiceError as exc:
+                form.add_error("code", exc.detail)
+            else:
+                messages.success(request, f"Project {project} created.")
+                return redirect("projects:home", project_id=project.pk)
+    groups = selectors.projects_grouped(user=user)
+    return render(request, "projects/list.html", {"groups": groups, "form": form})
+
+
+@login_required
+def project_home(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id)
+    context = {
+        "project": project,
+        "drawings_level": level(user, project, "drawings"),
+        "connections_level": level(user, project, "connection_manager"),
+        "can_manage_directory": can(user, project, Action.DIRECTORY_MANAGE),
+    }
+    return render(request, "projects/home.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def directory(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.DIRECTORY_VIEW)
+    can_manage = can(user, project, Action.DIRECTORY_MANAGE)
+    form = MemberAddForm(request.POST or None, initial={"drawings": 1, "connection_manager": 0})
+    if request.method == "POST":
+        project = get_project(user, project_id, Action.DIRECTORY_MANAGE)
+        if form.is_valid():
+            try:
+                member = services.member_add(
+                    project=project,
+                    user=user_by_email(email=form.cleaned_data["email"]),
+                    drawings=Level(form.cleaned_data["drawings"]),
+                    connection_manager=Level(form.cleaned_data["connection_manager"]),
+                )
+            except ServiceError as exc:
+                form.add_error("email", exc.detail)
+            else:
+                messages.success(request, f"{member.user.full_name} added to the directory.")
+                return redirect("projects:directory", project_id=project.pk)
+    members = selectors.members_of(project=project)[:500]
+    context = {
+        "project": project,
+        "members": members,
+        "form": form,
+        "can_manage": can_manage,
+        "levels": MemberLevelsForm.base_fields["drawings"].choices,  # type: ignore[attr-defined]
+    }
+    return render(request, "projects/directory.html", context)
+
+
+@login_required
+@require_POST
+def member_update(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
+    project = get_project(_user(request), project_id, Action.DIRECTORY_MANAGE)
+    member = services.member_get(project=project, member_id=member_id)
+    form = MemberLevelsForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("Choose a valid level for each tool.", code="invalid_level")
+    services.member_update(
+        member=member,
+        drawings=Level(form.cleaned_data["drawings"]),
+        connection_manager=Level(form.cleaned_data["connection_manager"]),
+    )
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "projects/_member_row.html",
+            {
+                "m": member,
+                "project": project,
+                "can_manage": True,
+                "saved": True,
+                "levels": MemberLevelsForm.base_fields["drawings"].choices,
+            },  # type: ignore[attr-defined]
+        )
+    messages.success(request, f"Levels of {member.user.full_name} saved.")
+    return redirect("projects:directory", project_id=project.pk)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
+    project = get_project(_user(request), project_id, Action.DIRECTORY_MANAGE)
+    member = services.member_get(project=project, member_id=member_id)
+    services.member_remove(member=member)
+    messages.success(request, f"{member.user.full_name} removed from the directory.")
+    return redirect("projects:directory", project_id=project.pk)
