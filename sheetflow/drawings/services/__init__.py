@@ -1,0 +1,1 @@
+"""Writes for the drawings tool (one module per feature, re-exported here)."""
