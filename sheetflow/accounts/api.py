@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -63,18 +63,20 @@ def _token_out(token: ApiToken, secret: str) -> TokenCreatedOut:
 
 
 @router.post("/tokens", auth=None, response={201: TokenCreatedOut, **errors(401, 422, 429)})
-def token_create_with_password(request: HttpRequest, payload: TokenIn) -> tuple[int, object]:
+def token_create_with_password(request: HttpRequest, payload: TokenIn) -> Status[object]:
     """Exchange email and password for a new personal token."""
     ip = client_ip(request)
     if services.login_is_throttled(email=payload.email, ip_address=ip):
-        return 429, ErrorOut(detail="Too many failed attempts; wait 15 minutes.", code="throttled")
+        return Status(
+            429, ErrorOut(detail="Too many failed attempts; wait 15 minutes.", code="throttled")
+        )
     user = authenticate(request, username=payload.email.strip().lower(), password=payload.password)
     if not isinstance(user, User):
         services.login_failure_record(email=payload.email, ip_address=ip)
-        return 401, ErrorOut(detail="Wrong email or password.", code="invalid_credentials")
+        return Status(401, ErrorOut(detail="Wrong email or password.", code="invalid_credentials"))
     services.login_success_record(email=payload.email)
     token, secret = services.token_create(user=user, name=payload.name)
-    return 201, _token_out(token, secret)
+    return Status(201, _token_out(token, secret))
 
 
 class NamedTokenIn(Schema):
@@ -82,10 +84,10 @@ class NamedTokenIn(Schema):
 
 
 @router.post("/me/tokens", response={201: TokenCreatedOut, **errors(401, 422)})
-def my_token_create(request: HttpRequest, payload: NamedTokenIn) -> tuple[int, object]:
+def my_token_create(request: HttpRequest, payload: NamedTokenIn) -> Status[object]:
     """Create another personal token for the signed-in user."""
     token, secret = services.token_create(user=request.user, name=payload.name)  # type: ignore[arg-type]
-    return 201, _token_out(token, secret)
+    return Status(201, _token_out(token, secret))
 
 
 @router.get("/me/tokens", response={200: list[TokenOut], **errors(401)})
@@ -96,10 +98,10 @@ def my_tokens(request: HttpRequest) -> object:
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **errors(401, 404, 422)})
-def my_token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def my_token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     """Revoke one of the signed-in user's tokens."""
     services.token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response={200: UserOut, **errors(401)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -95,13 +95,13 @@ def project_list(request: HttpRequest) -> object:
 
 
 @router.post("/projects", response={201: ProjectOut, **errors(401, 403, 409, 422)})
-def project_create(request: HttpRequest, payload: ProjectIn) -> tuple[int, Project]:
+def project_create(request: HttpRequest, payload: ProjectIn) -> Status[Project]:
     """Create a project in the user's own company (company admins)."""
     user: User = request.user  # type: ignore[assignment]
     if not user.is_company_admin:
         raise Forbidden("Only company admins can create projects.")
     project = services.project_create(company=user.company, **payload.dict())
-    return 201, project
+    return Status(201, project)
 
 
 @router.get("/projects/{project_id}", response={200: ProjectOut, **errors(401, 404, 422)})
@@ -131,7 +131,7 @@ def member_list(request: HttpRequest, project_id: int) -> object:
     "/projects/{project_id}/members",
     response={201: MemberOut, **errors(400, 401, 403, 404, 409, 422)},
 )
-def member_add(request: HttpRequest, project_id: int, payload: MemberIn) -> tuple[int, object]:
+def member_add(request: HttpRequest, project_id: int, payload: MemberIn) -> Status[object]:
     """Add a user of any company to the directory."""
     project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
     member = services.member_add(
@@ -140,7 +140,7 @@ def member_add(request: HttpRequest, project_id: int, payload: MemberIn) -> tupl
         drawings=Level[payload.drawings.upper()],
         connection_manager=Level[payload.connection_manager.upper()],
     )
-    return 201, member
+    return Status(201, member)
 
 
 @router.patch(
@@ -164,8 +164,8 @@ def member_update(
     "/projects/{project_id}/members/{member_id}",
     response={204: None, **errors(401, 403, 404, 422)},
 )
-def member_remove(request: HttpRequest, project_id: int, member_id: int) -> tuple[int, None]:
+def member_remove(request: HttpRequest, project_id: int, member_id: int) -> Status[None]:
     """Remove a member from the directory."""
     project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
     services.member_remove(member=services.member_get(project=project, member_id=member_id))
-    return 204, None
+    return Status(204, None)

@@ -1,0 +1,85 @@
+"""Projects and directory through the API: what each person may see and change."""
+
+from __future__ import annotations
+
+import pytest
+
+from sheetflow.projects.models import Level, Project, ProjectMember
+from tests.cast import Cast
+
+
+@pytest.mark.django_db
+def test_the_project_list_shows_only_visible_projects_with_my_levels(cast: Cast, api_as) -> None:
+    body = api_as(cast.sub_pm).get("/projects").json()
+    assert body["count"] == 2
+    by_code = {p["code"]: p for p in body["items"]}
+    assert by_code["RMC"]["my_levels"] == {"drawings": "read_only", "connection_manager": "none"}
+    assert by_code["BE-RMC"]["my_levels"] == {"drawings": "admin", "connection_manager": "admin"}
+    assert api_as(cast.outsider).get("/projects").json() == {"items": [], "count": 0}
+
+
+@pytest.mark.django_db
+def test_a_company_admin_creates_and_deactivates_a_project(cast: Cast, api_as) -> None:
+    api = api_as(cast.gc_admin)
+    created = api.post("/projects", {"name": "Harbor View", "code": "HVO"})
+    assert created.status_code == 201
+    pid = created.json()["id"]
+    assert api.patch(f"/projects/{pid}", {"is_active": False}).json()["is_active"] is False
+    assert api.post("/projects", {"name": "Again", "code": "HVO"}).status_code == 409
+
+
+@pytest.mark.django_db
+def test_members_cannot_create_or_edit_projects(cast: Cast, api_as) -> None:
+    assert api_as(cast.gc_pm).post("/projects", {"name": "X", "code": "X"}).status_code == 403
+    response = api_as(cast.gc_pm).patch(f"/projects/{cast.gc_project.pk}", {"name": "Renamed"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert Project.objects.get(pk=cast.gc_project.pk).name == "Riverside Medical Center"
+
+
+@pytest.mark.django_db
+def test_a_company_admin_manages_the_directory_with_people_of_any_company(
+    cast: Cast, api_as
+) -> None:
+    api = api_as(cast.gc_admin)
+    base = f"/projects/{cast.gc_project.pk}/members"
+    added = api.post(base, {"email": cast.sub_admin.email, "drawings": "read_only"})
+    assert added.status_code == 201, added.content
+    member_id = added.json()["id"]
+    assert added.json()["user"]["company"]["name"] == "Brightline Electric"
+    changed = api.patch(f"{base}/{member_id}", {"connection_manager": "standard"})
+    assert changed.json()["connection_manager"] == "standard"
+    assert changed.json()["drawings"] == "read_only"
+    assert api.post(base, {"email": cast.sub_admin.email}).status_code == 409
+    assert api.delete(f"{base}/{member_id}").status_code == 204
+    assert not ProjectMember.objects.filter(pk=member_id).exists()
+
+
+@pytest.mark.django_db
+def test_a_read_only_member_sees_the_directory_but_cannot_change_it(cast: Cast, api_as) -> None:
+    api = api_as(cast.gc_reader)
+    base = f"/projects/{cast.gc_project.pk}/members"
+    assert api.get(base).json()["count"] == 3
+    member = ProjectMember.objects.get(project=cast.gc_project, user=cast.gc_reader)
+    assert api.post(base, {"email": cast.outsider.email}).status_code == 403
+    assert api.patch(f"{base}/{member.pk}", {"drawings": "admin"}).status_code == 403
+    assert api.delete(f"{base}/{member.pk}").status_code == 403
+    member.refresh_from_db()
+    assert member.drawings == Level.READ_ONLY
+    assert ProjectMember.objects.filter(project=cast.gc_project).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_member_of_another_project_cannot_reach_this_ones_members(cast: Cast, api_as) -> None:
+    member = ProjectMember.objects.get(project=cast.sub_project, user=cast.sub_pm)
+    # gc_admin manages gc_project, but sub_project's member ids must not be reachable from it.
+    path = f"/projects/{cast.gc_project.pk}/members/{member.pk}"
+    assert api_as(cast.gc_admin).delete(path).status_code == 404
+    assert ProjectMember.objects.filter(pk=member.pk).exists()
+
+
+@pytest.mark.django_db
+def test_companies_are_those_i_work_with(cast: Cast, api_as) -> None:
+    names = [c["name"] for c in api_as(cast.sub_pm).get("/companies").json()["items"]]
+    assert names == ["Apex Builders", "Brightline Electric"]
+    assert api_as(cast.sub_pm).get(f"/companies/{cast.other.pk}").status_code == 404
