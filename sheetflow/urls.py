@@ -22,6 +22,7 @@ urlpatterns = [
     path("projects/<int:project_id>/drawings/", include("sheetflow.drawings.urls")),
     path("projects/<int:project_id>/connections/", include("sheetflow.connections.urls")),
     path("notifications/", include("sheetflow.notifications.urls")),
+    path("company/settings/", include("sheetflow.connections.company_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,339 @@
-"""API: connections."""
+"""API: connections, their history, distribution lists and the company approval setting."""
 
-from ninja import Router
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import paginate
+from pydantic import Field
+
+from sheetflow.accounts.api import CompanyOut, UserOut
+from sheetflow.accounts.models import Company, User
+from sheetflow.common.api import Pagination, errors
+from sheetflow.common.errors import NotFound
+from sheetflow.connections import selectors, services
+from sheetflow.connections.models import Connection
+from sheetflow.notifications import selectors as lists
+from sheetflow.notifications.models import ListKind, ListMode
+from sheetflow.notifications.services import distribution_list_update
+from sheetflow.projects.models import Project
+from sheetflow.projects.permissions import Action, get_project
 
 router = Router(tags=["connections"])
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class ProjectRef(Schema):
+    id: int
+    name: str
+    code: str
+    is_active: bool
+    company: CompanyOut
+
+
+class PersonRef(Schema):
+    id: int
+    full_name: str
+    company: CompanyOut
+
+
+class SyncOut(Schema):
+    synced_seq: int
+    initial_total: int
+    initial_copied: int
+    initial_done_at: datetime | None
+    last_synced_at: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    failing_since: datetime | None
+
+
+class ConnectionOut(Schema):
+    id: int
+    upstream: ProjectRef
+    downstream: ProjectRef
+    state: str
+    auto_approved: bool
+    requested_by: PersonRef | None
+    requested_at: datetime
+    decided_by: PersonRef | None
+    decided_at: datetime | None
+    connected_at: datetime | None
+    undo_until: datetime | None
+    disconnected_by: PersonRef | None
+    disconnected_at: datetime | None
+    disconnect_reason: str
+    ended_at: datetime | None
+    sync: SyncOut
+
+    @staticmethod
+    def resolve_undo_until(obj: Connection) -> datetime | None:
+        return services.undo_deadline(obj)
+
+    @staticmethod
+    def resolve_sync(obj: Connection) -> SyncOut:
+        return SyncOut.from_orm(obj)
+
+
+class ProjectConnectionsOut(Schema):
+    upstream: ConnectionOut | None
+    downstreams: list[ConnectionOut]
+    requests: list[ConnectionOut]
+    past: list[ConnectionOut]
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: PersonRef | None
+    at: datetime
+    details: dict[str, object]
+
+
+class RequestIn(Schema):
+    upstream_id: int = Field(ge=1, le=2**62)
+
+
+class RejectIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+class UndoIn(Schema):
+    side: Literal["downstream", "upstream"] | None = Field(
+        None, description="Which side undoes; by default the downstream if you are its admin."
+    )
+
+
+class DisconnectIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+    acknowledged: bool = Field(description="Must be true: disconnecting is permanent.")
+
+
+class ListOut(Schema):
+    kind: Literal["connection", "drawings"]
+    mode: Literal["all", "specific"]
+    chosen: list[UserOut]
+    recipients: list[UserOut]
+    candidates: list[UserOut]
+
+
+class ListIn(Schema):
+    mode: Literal["all", "specific"]
+    user_ids: list[int] = Field(default_factory=list, max_length=500)
+
+
+class ListsIn(Schema):
+    connection: ListIn | None = None
+    drawings: ListIn | None = None
+
+
+class CompanySettingOut(Schema):
+    company_id: int
+    approval_mode: Literal["auto", "review"]
+
+
+class CompanySettingIn(Schema):
+    approval_mode: Literal["auto", "review"]
+
+
+def _connection(request: HttpRequest, connection_id: int) -> Connection:
+    return selectors.connection_get(user=_user(request), connection_id=connection_id)
+
+
+@router.get(
+    "/projects/{project_id}/connections",
+    response={200: ProjectConnectionsOut, **errors(401, 403, 404, 422)},
+)
+def project_connections(request: HttpRequest, project_id: int) -> object:
+    """The project's upstream, its downstream projects, requests to review, ended ones."""
+    project = get_project(_user(request), project_id, Action.CONNECTIONS_VIEW)
+    return selectors.connections_of(project=project)
+
+
+@router.get(
+    "/projects/{project_id}/connectable-upstreams",
+    response={200: list[ProjectRef], **errors(401, 403, 404, 422)},
+)
+@paginate(Pagination)
+def connectable_upstreams(request: HttpRequest, project_id: int) -> object:
+    """Projects this project may be connected to by you (the wizard's picker)."""
+    project = get_project(_user(request), project_id, Action.CONNECTIONS_CONNECT)
+    return selectors.connectable_upstreams(user=_user(request), downstream=project)
+
+
+@router.post(
+    "/projects/{project_id}/connections",
+    response={201: ConnectionOut, **errors(400, 401, 403, 404, 409, 422)},
+)
+def connection_request(request: HttpRequest, project_id: int, payload: RequestIn) -> object:
+    """Connect this (downstream) project to an upstream: connected at once or pending review."""
+    user = _user(request)
+    downstream = get_project(user, project_id, Action.PROJECT_VIEW)
+    upstream = Project.objects.select_related("company").filter(pk=payload.upstream_id).first()
+    if upstream is None:
+        raise NotFound("Upstream project not found.")
+    connection = services.connection_request(user=user, downstream=downstream, upstream=upstream)
+    return 201, selectors.connection_get(user=user, connection_id=connection.pk)
+
+
+@router.get(
+    "/connections/{connection_id}", response={200: ConnectionOut, **errors(401, 403, 404, 422)}
+)
+def connection_detail(request: HttpRequest, connection_id: int) -> object:
+    """One connection, seen from either side."""
+    return _connection(request, connection_id)
+
+
+def _transition(request: HttpRequest, connection: Connection) -> Connection:
+    return selectors.connection_get(user=_user(request), connection_id=connection.pk)
+
+
+TRANSITION_ERRORS = errors(400, 401, 403, 404, 409, 422)
+
+
+@router.post(
+    "/connections/{connection_id}/approve", response={200: ConnectionOut, **TRANSITION_ERRORS}
+)
+def connection_approve(request: HttpRequest, connection_id: int) -> object:
+    """Approve a pending request (upstream Connection Manager admin)."""
+    conn = _connection(request, connection_id)
+    return _transition(request, services.connection_approve(user=_user(request), connection=conn))
+
+
+@router.post(
+    "/connections/{connection_id}/reject", response={200: ConnectionOut, **TRANSITION_ERRORS}
+)
+def connection_reject(request: HttpRequest, connection_id: int, payload: RejectIn) -> object:
+    """Reject a pending request (upstream Connection Manager admin)."""
+    conn = _connection(request, connection_id)
+    done = services.connection_reject(user=_user(request), connection=conn, reason=payload.reason)
+    return _transition(request, done)
+
+
+@router.post(
+    "/connections/{connection_id}/cancel", response={200: ConnectionOut, **TRANSITION_ERRORS}
+)
+def connection_cancel(request: HttpRequest, connection_id: int) -> object:
+    """Withdraw your pending request (downstream Connection Manager admin)."""
+    conn = _connection(request, connection_id)
+    return _transition(request, services.connection_cancel(user=_user(request), connection=conn))
+
+
+@router.post(
+    "/connections/{connection_id}/undo", response={200: ConnectionOut, **TRANSITION_ERRORS}
+)
+def connection_undo(
+    request: HttpRequest, connection_id: int, payload: UndoIn | None = None
+) -> object:
+    """Quick undo within 5 minutes of connecting (downstream: undone; upstream: back to pending)."""
+    conn = _connection(request, connection_id)
+    side = payload.side if payload else None
+    done = services.connection_undo(user=_user(request), connection=conn, side=side)
+    return _transition(request, done)
+
+
+@router.post(
+    "/connections/{connection_id}/disconnect", response={200: ConnectionOut, **TRANSITION_ERRORS}
+)
+def connection_disconnect(
+    request: HttpRequest, connection_id: int, payload: DisconnectIn
+) -> object:
+    """Disconnect for good, with a reason (admin on either side)."""
+    conn = _connection(request, connection_id)
+    done = services.connection_disconnect(
+        user=_user(request),
+        connection=conn,
+        reason=payload.reason,
+        acknowledged=payload.acknowledged,
+    )
+    return _transition(request, done)
+
+
+@router.get(
+    "/connections/{connection_id}/events",
+    response={200: list[EventOut], **errors(401, 403, 404, 422)},
+)
+@paginate(Pagination)
+def connection_events(request: HttpRequest, connection_id: int) -> object:
+    """The connection's history, oldest first."""
+    return selectors.events_of(connection=_connection(request, connection_id))
+
+
+def _list_out(project: Project, kind: ListKind) -> ListOut:
+    setting = lists.list_setting(project=project, kind=kind)
+    return ListOut(
+        kind=kind.value,  # type: ignore[arg-type]
+        mode=setting.mode if setting else ListMode.ALL,  # type: ignore[arg-type]
+        chosen=list(setting.users.select_related("company")) if setting else [],
+        recipients=lists.list_members(project=project, kind=kind),
+        candidates=list(lists.list_candidates(project=project, kind=kind)[:500]),
+    )
+
+
+@router.get(
+    "/projects/{project_id}/distribution-lists",
+    response={200: list[ListOut], **errors(401, 403, 404, 422)},
+)
+def distribution_lists(request: HttpRequest, project_id: int) -> object:
+    """Who hears about connection events and about new drawings from upstream."""
+    project = get_project(_user(request), project_id, Action.CONNECTIONS_SETTINGS)
+    return [_list_out(project, ListKind.CONNECTION), _list_out(project, ListKind.DRAWINGS)]
+
+
+@router.put(
+    "/projects/{project_id}/distribution-lists",
+    response={200: list[ListOut], **errors(400, 401, 403, 404, 422)},
+)
+def distribution_lists_update(request: HttpRequest, project_id: int, payload: ListsIn) -> object:
+    """Set either list to all admins or to specific (eligible) users."""
+    project = get_project(_user(request), project_id, Action.CONNECTIONS_SETTINGS)
+    for kind, data in (
+        (ListKind.CONNECTION, payload.connection),
+        (ListKind.DRAWINGS, payload.drawings),
+    ):
+        if data is not None:
+            users = User.objects.filter(pk__in=data.user_ids[:500])
+            if len(set(data.user_ids)) != users.count():
+                raise NotFound("User not found.")
+            distribution_list_update(project=project, kind=kind, mode=data.mode, users=users)
+    return [_list_out(project, ListKind.CONNECTION), _list_out(project, ListKind.DRAWINGS)]
+
+
+def _company(request: HttpRequest, company_id: int) -> Company:
+    user = _user(request)
+    if user.company_id != company_id:
+        raise NotFound("Company not found.")
+    return get_object_or_404(Company, pk=company_id)
+
+
+@router.get(
+    "/companies/{company_id}/connection-settings",
+    response={200: CompanySettingOut, **errors(401, 404, 422)},
+)
+def company_settings(request: HttpRequest, company_id: int) -> object:
+    """Your company's approval setting for requests to connect to its projects."""
+    company = _company(request, company_id)
+    mode = services.approval_mode_of(company)
+    return CompanySettingOut(company_id=company.pk, approval_mode=mode.value)  # type: ignore[arg-type]
+
+
+@router.put(
+    "/companies/{company_id}/connection-settings",
+    response={200: CompanySettingOut, **errors(401, 403, 404, 422)},
+)
+def company_settings_update(
+    request: HttpRequest, company_id: int, payload: CompanySettingIn
+) -> object:
+    """Auto-approve connection requests (the default) or require review (company admins)."""
+    company = _company(request, company_id)
+    setting = services.company_setting_update(
+        user=_user(request), company=company, approval_mode=payload.approval_mode
+    )
+    return CompanySettingOut(company_id=company.pk, approval_mode=setting.approval_mode)  # type: ignore[arg-type]

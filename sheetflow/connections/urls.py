@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sheetflow.connections import views
 
 app_name = "connections"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("connect/", views.connect, name="connect"),
+    path("settings/", views.list_settings, name="settings"),
+    path("<int:connection_id>/", views.detail, name="detail"),
+    path("<int:connection_id>/result/", views.result, name="result"),
+    path("<int:connection_id>/approve/", views.approve, name="approve"),
+    path("<int:connection_id>/reject/", views.reject, name="reject"),
+    path("<int:connection_id>/cancel/", views.cancel, name="cancel"),
+    path("<int:connection_id>/undo/", views.undo, name="undo"),
+    path("<int:connection_id>/disconnect/", views.disconnect, name="disconnect"),
+]

@@ -1,0 +1,153 @@
+"""Reads for connections, always scoped by the acting user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from sheetflow.accounts.models import Company, User
+from sheetflow.common.errors import Forbidden, NotFound
+from sheetflow.connections.models import LIVE_STATES, Connection, ConnectionEvent, State
+from sheetflow.connections.services import can_view_connection
+from sheetflow.drawings.selectors import revision_count
+from sheetflow.projects.models import Level, Project, ProjectMember
+from sheetflow.projects.permissions import Action, can, can_see
+
+MAX_PICKER = 200
+
+
+def _with_projects(qs: QuerySet[Connection]) -> QuerySet[Connection]:
+    return qs.select_related(
+        "upstream__company",
+        "downstream__company",
+        "requested_by",
+        "decided_by",
+        "disconnected_by",
+    )
+
+
+def connection_get(*, user: User, connection_id: int, project: Project | None = None) -> Connection:
+    """A connection the user may see (from either side); 404 for outsiders of both projects.
+
+    With `project`, the connection must have it as one of its two sides.
+    """
+    qs = _with_projects(Connection.objects.filter(pk=connection_id))
+    if project is not None:
+        qs = qs.filter(Q(upstream=project) | Q(downstream=project))
+    connection = qs.first()
+    if connection is None:
+        raise NotFound("Connection not found.")
+    if can_view_connection(user, connection):
+        return connection
+    if can_see(user, connection.upstream) or can_see(user, connection.downstream):
+        raise Forbidden("You need access to the Connection Manager of one of its projects.")
+    raise NotFound("Connection not found.")
+
+
+@dataclass
+class ProjectConnections:
+    """What a project's Connection Manager shows."""
+
+    upstream: Connection | None = None  # pending or connected, where this project is downstream
+    downstreams: list[Connection] = field(default_factory=list)  # connected
+    requests: list[Connection] = field(default_factory=list)  # pending, awaiting our review
+    past: list[Connection] = field(default_factory=list)  # ended, either side, latest first
+
+
+def connections_of(*, project: Project, past_limit: int = 50) -> ProjectConnections:
+    """The project's upstream, downstreams, requests to review, and ended connections."""
+    live = list(
+        _with_projects(
+            Connection.objects.filter(
+                Q(upstream=project) | Q(downstream=project), state__in=LIVE_STATES
+            )
+        ).order_by("-requested_at", "-pk")
+    )
+    result = ProjectConnections()
+    for conn in live:
+        if conn.downstream_id == project.pk:
+            result.upstream = conn
+        elif conn.state == State.CONNECTED:
+            result.downstreams.append(conn)
+        else:
+            result.requests.append(conn)
+    result.past = list(
+        _with_projects(
+            Connection.objects.filter(Q(upstream=project) | Q(downstream=project)).exclude(
+                state__in=LIVE_STATES
+            )
+        ).order_by("-ended_at", "-pk")[:past_limit]
+    )
+    return result
+
+
+def connections_queryset(*, project: Project) -> QuerySet[Connection]:
+    """Every connection of a project, either side, newest first (for the API list)."""
+    return _with_projects(
+        Connection.objects.filter(Q(upstream=project) | Q(downstream=project))
+    ).order_by("-requested_at", "-pk")
+
+
+def events_of(*, connection: Connection) -> QuerySet[ConnectionEvent]:
+    return ConnectionEvent.objects.filter(connection=connection).select_related(
+        "actor", "actor__company"
+    )
+
+
+def downstream_blocker(*, project: Project) -> str | None:
+    """Why this project cannot request an upstream at all, or None."""
+    if not project.is_active:
+        return "This project is inactive."
+    if Connection.objects.filter(downstream=project, state=State.DISCONNECTED).exists():
+        return "This project was disconnected from its upstream and can never connect again."
+    if Connection.objects.filter(downstream=project, state__in=LIVE_STATES).exists():
+        return "This project already has an upstream project (or a pending request)."
+    if Connection.objects.filter(upstream=project, state__in=LIVE_STATES).exists():
+        return "This project has downstream projects, so it cannot become a downstream."
+    return None
+
+
+def connectable_upstreams(*, user: User, downstream: Project) -> list[Project]:
+    """Projects the user may connect `downstream` to (empty if it cannot connect at all)."""
+    from django.conf import settings
+
+    if not can(user, downstream, Action.CONNECTIONS_CONNECT) or not can(
+        user, downstream, Action.DRAWINGS_VIEW
+    ):
+        return []
+    if downstream_blocker(project=downstream) is not None:
+        return []
+    if revision_count(project=downstream) > settings.CONNECTION_MAX_REVISIONS:
+        return []
+    readable = Exists(
+        ProjectMember.objects.filter(
+            project=OuterRef("pk"), user=user, drawings__gte=Level.READ_ONLY
+        )
+    )
+    admin_of = Q(company_id=user.company_id) if user.is_company_admin else Q(pk__in=[])
+    is_downstream = Exists(
+        Connection.objects.filter(downstream=OuterRef("pk"), state__in=LIVE_STATES)
+    )
+    candidates = (
+        Project.objects.filter(admin_of | Q(readable), is_active=True)
+        .exclude(pk=downstream.pk)
+        .exclude(is_downstream)
+        .select_related("company")
+        .order_by("company__name", "name", "pk")[:MAX_PICKER]
+    )
+    limit = settings.CONNECTION_MAX_REVISIONS
+    return [p for p in candidates if revision_count(project=p) <= limit]
+
+
+def upstream_choices(
+    *, user: User, downstream: Project
+) -> list[tuple[Company, bool, list[Project]]]:
+    """Connectable upstreams grouped by company, the user's own company first (flagged)."""
+    projects = connectable_upstreams(user=user, downstream=downstream)
+    projects.sort(key=lambda p: (p.company_id != user.company_id, p.company.name, p.name))
+    return [
+        (company, company.pk == user.company_id, list(items))
+        for company, items in groupby(projects, lambda p: p.company)
+    ]

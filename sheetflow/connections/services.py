@@ -1,0 +1,316 @@
+"""The connection lifecycle: one service per transition, and the company approval setting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sheetflow.accounts.models import Company, User
+from sheetflow.common.errors import Conflict, Forbidden, NotFound, ServiceError
+from sheetflow.connections import hooks, rules
+from sheetflow.connections.models import (
+    ApprovalMode,
+    CompanyConnectionSetting,
+    Connection,
+    ConnectionEvent,
+    EventKind,
+    State,
+)
+from sheetflow.connections.notices import announce, confirm_to_requester
+from sheetflow.projects.models import Project
+from sheetflow.projects.permissions import Action, can, can_see
+
+
+def approval_mode_of(company: Company) -> ApprovalMode:
+    """The company's approval setting (auto-approve unless it chose review)."""
+    setting = CompanyConnectionSetting.objects.filter(company=company).first()
+    return ApprovalMode(setting.approval_mode) if setting else ApprovalMode.AUTO
+
+
+def company_setting_update(
+    *, user: User, company: Company, approval_mode: ApprovalMode | str
+) -> CompanyConnectionSetting:
+    """Choose auto-approve or review for requests to the company's projects (company admins)."""
+    if user.company_id != company.pk:
+        raise NotFound("Company not found.")
+    if not (user.is_active and user.is_company_admin):
+        raise Forbidden("Only company admins can change the approval setting.")
+    with transaction.atomic():
+        setting, _ = CompanyConnectionSetting.objects.select_for_update().get_or_create(
+            company=company
+        )
+        setting.approval_mode = ApprovalMode(approval_mode)
+        setting.updated_by = user
+        setting.updated_at = timezone.now()
+        setting.save()
+    return setting
+
+
+def can_view_connection(user: User, connection: Connection) -> bool:
+    return can(user, connection.upstream, Action.CONNECTIONS_VIEW) or can(
+        user, connection.downstream, Action.CONNECTIONS_VIEW
+    )
+
+
+def _require(user: User, connection: Connection, side: str, action: Action) -> None:
+    """The user may take `action` on the `side` project; else 403, or 404 for outsiders."""
+    project = connection.upstream if side == "upstream" else connection.downstream
+    if can(user, project, action):
+        return
+    if can_see(user, connection.upstream) or can_see(user, connection.downstream):
+        raise Forbidden(
+            f"You need admin on the {side} project's Connection Manager to do this.",
+            code="permission_denied",
+        )
+    raise NotFound("Connection not found.")
+
+
+def _locked(connection: Connection) -> Connection:
+    """Re-read the connection under a row lock, with fresh projects."""
+    locked = (
+        Connection.objects.select_for_update()
+        .select_related("upstream__company", "downstream__company")
+        .get(pk=connection.pk)
+    )
+    return locked
+
+
+def _record(
+    connection: Connection, kind: EventKind, actor: User | None, **details: object
+) -> ConnectionEvent:
+    return ConnectionEvent.objects.create(
+        connection=connection, kind=kind, actor=actor, details=details
+    )
+
+
+def _expect(connection: Connection, state: State, verb: str) -> None:
+    if connection.state != state:
+        raise Conflict(
+            f"This connection is {connection.get_state_display().lower()}; only a "
+            f"{State(state).label.lower()} connection can be {verb}.",
+            code=f"not_{state}",
+        )
+
+
+def connection_request(*, user: User, downstream: Project, upstream: Project) -> Connection:
+    """Ask to connect `downstream` to `upstream`; connected at once if upstream auto-approves."""
+    if not can_see(user, downstream):
+        raise NotFound("Project not found.")
+    if not can(user, downstream, Action.CONNECTIONS_CONNECT):
+        raise Forbidden(
+            "You need admin on this project's Connection Manager to connect it upstream."
+        )
+    if not can_see(user, upstream):
+        raise NotFound("Upstream project not found.")
+    for project in (downstream, upstream):
+        if not can(user, project, Action.DRAWINGS_VIEW):
+            raise Forbidden(
+                f"You need at least read-only access to drawings in {project} to connect.",
+                code="drawings_access_required",
+            )
+    with transaction.atomic():
+        # Lock both projects in id order: concurrent requests and approvals touching either
+        # project queue here, so the chaining rules see each other's results.
+        locked = {
+            p.pk: p
+            for p in Project.objects.select_for_update()
+            .select_related("company")
+            .filter(pk__in=[upstream.pk, downstream.pk])
+            .order_by("pk")
+        }
+        upstream, downstream = locked[upstream.pk], locked[downstream.pk]
+        rules.check_request(upstream, downstream)
+        auto = approval_mode_of(upstream.company) == ApprovalMode.AUTO
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                connection = Connection.objects.create(
+                    upstream=upstream,
+                    downstream=downstream,
+                    state=State.CONNECTED if auto else State.PENDING,
+                    requested_by=user,
+                    requested_at=now,
+                    decided_at=now if auto else None,
+                    connected_at=now if auto else None,
+                    auto_approved=auto,
+                )
+        except IntegrityError as exc:
+            # The partial unique index caught a concurrent request for the same downstream.
+            raise Conflict(
+                f"{downstream} already has an upstream project (or a pending request).",
+                code="already_has_upstream",
+            ) from exc
+        _record(connection, EventKind.REQUESTED, user)
+        if auto:
+            _record(connection, EventKind.AUTO_APPROVED, None)
+            hooks.on_connected(connection)
+            announce(connection, "connection_created", actor=user)
+        else:
+            announce(connection, "connection_requested", actor=user, sides=("upstream",))
+            confirm_to_requester(connection, user)
+    return connection
+
+
+def connection_approve(*, user: User, connection: Connection) -> Connection:
+    """Approve a pending request (upstream Connection Manager admin)."""
+    _require(user, connection, "upstream", Action.CONNECTIONS_DECIDE)
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(
+            pk__in=[connection.upstream_id, connection.downstream_id]
+        ).order_by("pk").exists()
+        connection = _locked(connection)
+        _expect(connection, State.PENDING, "approved")
+        rules.check_approval(connection)
+        now = timezone.now()
+        connection.state = State.CONNECTED
+        connection.decided_by, connection.decided_at, connection.connected_at = user, now, now
+        connection.save(update_fields=["state", "decided_by", "decided_at", "connected_at"])
+        _record(connection, EventKind.APPROVED, user)
+        hooks.on_connected(connection)
+        announce(connection, "connection_created", actor=user)
+    return connection
+
+
+def connection_reject(*, user: User, connection: Connection, reason: str = "") -> Connection:
+    """Reject a pending request (upstream Connection Manager admin); it may be asked again."""
+    _require(user, connection, "upstream", Action.CONNECTIONS_DECIDE)
+    with transaction.atomic():
+        connection = _locked(connection)
+        _expect(connection, State.PENDING, "rejected")
+        now = timezone.now()
+        connection.state = State.REJECTED
+        connection.decided_by, connection.decided_at, connection.ended_at = user, now, now
+        connection.save(update_fields=["state", "decided_by", "decided_at", "ended_at"])
+        _record(connection, EventKind.REJECTED, user, reason=reason.strip())
+        announce(
+            connection,
+            "connection_rejected",
+            actor=user,
+            sides=("downstream",),
+            reason=reason.strip(),
+        )
+    return connection
+
+
+def connection_cancel(*, user: User, connection: Connection) -> Connection:
+    """Withdraw a pending request (downstream Connection Manager admin)."""
+    _require(user, connection, "downstream", Action.CONNECTIONS_CONNECT)
+    with transaction.atomic():
+        connection = _locked(connection)
+        _expect(connection, State.PENDING, "cancelled")
+        connection.state = State.CANCELLED
+        connection.ended_at = timezone.now()
+        connection.save(update_fields=["state", "ended_at"])
+        _record(connection, EventKind.CANCELLED, user)
+        announce(connection, "connection_cancelled", actor=user)
+    return connection
+
+
+def undo_deadline(connection: Connection) -> timezone.datetime | None:
+    """Until when the connection can be undone (None if it is not connected)."""
+    if connection.state != State.CONNECTED or connection.connected_at is None:
+        return None
+    return connection.connected_at + timedelta(seconds=settings.CONNECTION_UNDO_SECONDS)
+
+
+def undo_sides(user: User, connection: Connection) -> list[str]:
+    """The sides from which this user could undo the connection right now."""
+    deadline = undo_deadline(connection)
+    if deadline is None or timezone.now() > deadline:
+        return []
+    sides = []
+    if can(user, connection.downstream, Action.CONNECTIONS_CONNECT):
+        sides.append("downstream")
+    if not connection.auto_approved and can(user, connection.upstream, Action.CONNECTIONS_DECIDE):
+        sides.append("upstream")
+    return sides
+
+
+def connection_undo(*, user: User, connection: Connection, side: str | None = None) -> Connection:
+    """Quick undo within the window: the downstream undoes the connection; the upstream undoes
+    its approval (back to pending; not after an auto-approval)."""
+    if side is None:
+        side = (
+            "downstream"
+            if can(user, connection.downstream, Action.CONNECTIONS_CONNECT)
+            else "upstream"
+        )
+    if side not in ("downstream", "upstream"):
+        raise ServiceError("Side must be upstream or downstream.", code="invalid_side")
+    action = Action.CONNECTIONS_CONNECT if side == "downstream" else Action.CONNECTIONS_DECIDE
+    _require(user, connection, side, action)
+    with transaction.atomic():
+        connection = _locked(connection)
+        _expect(connection, State.CONNECTED, "undone")
+        deadline = undo_deadline(connection)
+        if deadline is None or timezone.now() > deadline:
+            minutes = settings.CONNECTION_UNDO_SECONDS // 60
+            raise Conflict(
+                f"The {minutes}-minute undo window has passed; disconnect instead.",
+                code="undo_window_passed",
+            )
+        if side == "upstream":
+            if connection.auto_approved:
+                raise Conflict(
+                    "This connection was approved automatically, so there is no approval to "
+                    "undo; the downstream can undo it, or either side can disconnect.",
+                    code="auto_approved",
+                )
+            connection.state = State.PENDING
+            connection.decided_by = connection.decided_at = connection.connected_at = None
+            connection.save(update_fields=["state", "decided_by", "decided_at", "connected_at"])
+            _record(connection, EventKind.APPROVAL_UNDONE, user)
+            hooks.on_undone(connection)
+            announce(connection, "connection_approval_undone", actor=user)
+        else:
+            connection.state = State.UNDONE
+            connection.ended_at = timezone.now()
+            connection.save(update_fields=["state", "ended_at"])
+            _record(connection, EventKind.UNDONE, user)
+            hooks.on_undone(connection)
+            announce(connection, "connection_undone", actor=user)
+    return connection
+
+
+def connection_disconnect(
+    *, user: User, connection: Connection, reason: str, acknowledged: bool
+) -> Connection:
+    """Disconnect for good (admin on either side): copies stay, nothing new is copied."""
+    if can(user, connection.downstream, Action.CONNECTIONS_DISCONNECT):
+        side = "downstream"
+    else:
+        _require(user, connection, "upstream", Action.CONNECTIONS_DISCONNECT)
+        side = "upstream"
+    reason = reason.strip()
+    if not acknowledged:
+        raise ServiceError(
+            "Tick the box to acknowledge that disconnecting is permanent.",
+            code="acknowledgement_required",
+        )
+    if not reason:
+        raise ServiceError("Give a reason for disconnecting.", code="reason_required")
+    if len(reason) > 2000:
+        raise ServiceError("Keep the reason under 2,000 characters.", code="reason_too_long")
+    with transaction.atomic():
+        connection = _locked(connection)
+        _expect(connection, State.CONNECTED, "disconnected")
+        now = timezone.now()
+        connection.state = State.DISCONNECTED
+        connection.disconnected_by, connection.disconnected_at = user, now
+        connection.disconnect_reason, connection.ended_at = reason, now
+        connection.save(
+            update_fields=[
+                "state",
+                "disconnected_by",
+                "disconnected_at",
+                "disconnect_reason",
+                "ended_at",
+            ]
+        )
+        _record(connection, EventKind.DISCONNECTED, user, reason=reason, side=side)
+        hooks.on_disconnected(connection)
+        announce(connection, "connection_disconnected", actor=user, reason=reason, by_side=side)
+    return connection

@@ -1,0 +1,301 @@
+"""Pages: the Connection Manager, the connect wizard, a connection, its actions, settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sheetflow.accounts.models import User
+from sheetflow.common.errors import Forbidden, NotFound, ServiceError
+from sheetflow.connections import rules, selectors, services
+from sheetflow.connections.models import ApprovalMode, Connection, State
+from sheetflow.notifications import selectors as lists
+from sheetflow.notifications.models import ListKind, ListMode
+from sheetflow.notifications.services import distribution_list_update
+from sheetflow.projects.models import Project
+from sheetflow.projects.permissions import Action, can, get_project
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _side(connection: Connection, project: Project) -> str:
+    return "downstream" if connection.downstream_id == project.pk else "upstream"
+
+
+def _actions(user: User, connection: Connection) -> dict[str, Any]:
+    """What this viewer may do to the connection now (the page offers only these)."""
+    pending = connection.state == State.PENDING
+    connected = connection.state == State.CONNECTED
+    return {
+        "decide": pending and can(user, connection.upstream, Action.CONNECTIONS_DECIDE),
+        "cancel": pending and can(user, connection.downstream, Action.CONNECTIONS_CONNECT),
+        "disconnect": connected
+        and (
+            can(user, connection.upstream, Action.CONNECTIONS_DISCONNECT)
+            or can(user, connection.downstream, Action.CONNECTIONS_DISCONNECT)
+        ),
+        "undo_sides": services.undo_sides(user, connection),
+    }
+
+
+@login_required
+def index(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.CONNECTIONS_VIEW)
+    data = selectors.connections_of(project=project)
+    rows = [
+        (conn, _actions(user, conn))
+        for conn in ([data.upstream] if data.upstream else []) + data.requests + data.downstreams
+    ]
+    actions = {conn.pk: acts for conn, acts in rows}
+    can_connect = can(user, project, Action.CONNECTIONS_CONNECT)
+    context = {
+        "project": project,
+        "tab": "connections",
+        "data": data,
+        "actions": actions,
+        "upstream_actions": actions.get(data.upstream.pk) if data.upstream else None,
+        "can_connect": can_connect,
+        "blocker": selectors.downstream_blocker(project=project) if can_connect else None,
+        "can_settings": can(user, project, Action.CONNECTIONS_SETTINGS),
+        "approval_mode": services.approval_mode_of(project.company),
+    }
+    return render(request, "connections/index.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def connect(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The Connect upstream wizard: 1 company & project, 2 considerations, 3 connect."""
+    user = _user(request)
+    project = get_project(user, project_id, Action.CONNECTIONS_CONNECT)
+    choices = selectors.upstream_choices(user=user, downstream=project)
+    by_id = {p.pk: p for _, _, projects in choices for p in projects}
+    source = request.POST if request.method == "POST" else request.GET
+    upstream = by_id.get(_int(source.get("upstream")))
+    step = _int(source.get("step")) or 1
+    if request.method == "POST" and upstream is not None:
+        try:
+            connection = services.connection_request(
+                user=user, downstream=project, upstream=upstream
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.detail)
+            return redirect(f"{reverse('connections:connect', args=[project.pk])}")
+        return redirect("connections:result", project_id=project.pk, connection_id=connection.pk)
+    if step > 1 and upstream is None:
+        messages.error(request, "Choose an upstream project first.")
+        step = 1
+    company_id = _int(source.get("company")) or (upstream.company_id if upstream else None)
+    if company_id is None and choices:
+        company_id = choices[0][0].pk
+    company_projects = next((ps for c, _, ps in choices if c.pk == company_id), [])
+    context = {
+        "project": project,
+        "tab": "connections",
+        "step": min(step, 3),
+        "choices": choices,
+        "company_id": company_id,
+        "company_projects": company_projects,
+        "upstream": upstream,
+        "considerations": rules.considerations(),
+        "blocker": selectors.downstream_blocker(project=project),
+        "approval_mode": services.approval_mode_of(upstream.company) if upstream else None,
+    }
+    return render(request, "connections/connect.html", context)
+
+
+def _int(value: object) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**62 else None
+
+
+def _get(request: HttpRequest, project_id: int, connection_id: int) -> tuple[Project, Connection]:
+    user = _user(request)
+    project = get_project(user, project_id, Action.CONNECTIONS_VIEW)
+    return project, selectors.connection_get(
+        user=user, connection_id=connection_id, project=project
+    )
+
+
+@login_required
+def result(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
+    """The wizard's last page: connected at once, or request sent."""
+    project, connection = _get(request, project_id, connection_id)
+    context = {"project": project, "tab": "connections", "connection": connection}
+    return render(request, "connections/result.html", context)
+
+
+@login_required
+def detail(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
+    """One connection: state, actions, review, quick undo, sync status, history."""
+    project, connection = _get(request, project_id, connection_id)
+    deadline = services.undo_deadline(connection)
+    seconds_left = int((deadline - timezone.now()).total_seconds()) if deadline else 0
+    context = {
+        "project": project,
+        "tab": "connections",
+        "connection": connection,
+        "side": _side(connection, project),
+        "actions": _actions(_user(request), connection),
+        "undo_seconds_left": max(0, seconds_left),
+        "events": selectors.events_of(connection=connection)[:200],
+        "runs": connection.sync_runs.all()[:10],
+    }
+    return render(request, "connections/detail.html", context)
+
+
+def _back(project: Project, connection: Connection) -> HttpResponse:
+    return redirect("connections:detail", project_id=project.pk, connection_id=connection.pk)
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
+    project, connection = _get(request, project_id, connection_id)
+    services.connection_approve(user=_user(request), connection=connection)
+    messages.success(request, "Approved: the projects are connected.")
+    return _back(project, connection)
+
+
+@login_required
+@require_POST
+def reject(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
+    project, connection = _get(request, project_id, connection_id)
+    reason = request.POST.get("reason", "")[:2000]
+    services.connection_reject(user=_user(request), connection=connection, reason=reason)
+    messages.success(request, "Request rejected.")
+    return _back(project, connection)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
+    project, connection = _get(request, project_id, connection_id)
+    services.connection_cancel(user=_user(request), connection=connection)
+    messages.success(request, "Request cancelled.")
+    return _back(project, connection)
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
+    project, connection = _get(request, project_id, connection_id)
+    side = request.POST.get("side") or None
+    done = services.connection_undo(user=_user(request), connection=connection, side=side)
+    if done.state == State.PENDING:
+        messages.success(request, "Approval undone: the request is pending again.")
+    else:
+        messages.success(request, "Connection undone.")
+    return _back(project, connection)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
+    project, connection = _get(request, project_id, connection_id)
+    user = _user(request)
+    if request.method == "GET" and not _actions(user, connection)["disconnect"]:
+        if connection.state != State.CONNECTED:
+            return _back(project, connection)
+        raise Forbidden("You need admin on either project's Connection Manager to disconnect.")
+    error = None
+    reason = ""
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")[:2000]
+        try:
+            services.connection_disconnect(
+                user=user,
+                connection=connection,
+                reason=reason,
+                acknowledged=request.POST.get("acknowledged") == "on",
+            )
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            error = exc.detail
+        else:
+            messages.success(request, "Disconnected. The reason is kept in the history.")
+            return _back(project, connection)
+    context = {
+        "project": project,
+        "tab": "connections",
+        "connection": connection,
+        "error": error,
+        "reason": reason,
+    }
+    return render(request, "connections/disconnect.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def list_settings(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The project's Connection Manager distribution list and drawings notification list."""
+    user = _user(request)
+    project = get_project(user, project_id, Action.CONNECTIONS_SETTINGS)
+    error = None
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        if kind not in ListKind.values:
+            raise NotFound("No such list.")
+        mode = request.POST.get("mode", ListMode.ALL)
+        ids = [i for i in (_int(v) for v in request.POST.getlist("users")[:500]) if i]
+        try:
+            distribution_list_update(
+                project=project,
+                kind=kind,
+                mode=mode if mode in ListMode.values else ListMode.ALL,
+                users=User.objects.filter(pk__in=ids),
+            )
+        except ServiceError as exc:
+            error = exc.detail
+        else:
+            messages.success(request, f"{ListKind(kind).label} saved.")
+            return redirect("connections:settings", project_id=project.pk)
+    boxes = []
+    for kind in ListKind:
+        setting = lists.list_setting(project=project, kind=kind)
+        boxes.append(
+            {
+                "kind": kind,
+                "mode": setting.mode if setting else ListMode.ALL,
+                "chosen": {u.pk for u in setting.users.all()} if setting else set(),
+                "candidates": list(lists.list_candidates(project=project, kind=kind)[:500]),
+                "recipients": lists.list_members(project=project, kind=kind),
+            }
+        )
+    context = {"project": project, "tab": "connections", "boxes": boxes, "error": error}
+    return render(request, "connections/settings.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_settings(request: HttpRequest) -> HttpResponse:
+    """The company's approval setting (company admins change it; others may read it)."""
+    user = _user(request)
+    if request.method == "POST":
+        mode = request.POST.get("approval_mode", "")
+        if mode not in ApprovalMode.values:
+            raise ServiceError("Choose an approval setting.", code="invalid")
+        services.company_setting_update(user=user, company=user.company, approval_mode=mode)
+        messages.success(request, "Approval setting saved.")
+        return redirect("company_settings")
+    context = {
+        "company": user.company,
+        "mode": services.approval_mode_of(user.company),
+        "modes": ApprovalMode.choices,
+        "can_edit": user.is_company_admin,
+    }
+    return render(request, "connections/company_settings.html", context)

@@ -1,0 +1,70 @@
+"""Reads: who is on a project's lists, and a user's notifications."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from sheetflow.accounts.models import User
+from sheetflow.notifications.models import DistributionList, ListKind, ListMode, Notification
+from sheetflow.projects.models import Level, Project, Tool
+
+TOOL_OF_LIST = {ListKind.CONNECTION: Tool.CONNECTION_MANAGER, ListKind.DRAWINGS: Tool.DRAWINGS}
+
+
+def list_setting(*, project: Project, kind: ListKind) -> DistributionList | None:
+    return DistributionList.objects.filter(project=project, kind=kind).first()
+
+
+def list_candidates(*, project: Project, kind: ListKind) -> QuerySet[User]:
+    """Who may be chosen for a list: the tool's admins in the directory, or company admins."""
+    tool = TOOL_OF_LIST[ListKind(kind)]
+    in_directory_admin = Q(
+        memberships__project=project, **{f"memberships__{tool.value}__gte": Level.ADMIN}
+    )
+    company_admin = Q(company_id=project.company_id, is_company_admin=True)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(in_directory_admin | company_admin)
+        .select_related("company")
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
+def list_members(*, project: Project, kind: ListKind) -> list[User]:
+    """The users a project's list notifies now (mode "all" or the chosen, still eligible, users)."""
+    setting = list_setting(project=project, kind=kind)
+    tool = TOOL_OF_LIST[ListKind(kind)]
+    if setting is None or setting.mode == ListMode.ALL:
+        # "All admins" means the tool's admins listed in the directory (SPEC §4).
+        users = User.objects.filter(
+            is_active=True,
+            memberships__project=project,
+            **{f"memberships__{tool.value}__gte": Level.ADMIN},
+        )
+    else:
+        # Someone chosen who has since lost the right to be chosen is no longer notified.
+        chosen = setting.users.values("pk")
+        users = list_candidates(project=project, kind=kind).filter(pk__in=chosen)
+    return list(users.select_related("company").distinct().order_by("full_name", "pk"))
+
+
+def connection_list(project: Project) -> list[User]:
+    """The project's Connection Manager distribution list."""
+    return list_members(project=project, kind=ListKind.CONNECTION)
+
+
+def drawings_list(project: Project) -> list[User]:
+    """The project's drawings notification list (drawings admins by default)."""
+    return list_members(project=project, kind=ListKind.DRAWINGS)
+
+
+def notifications_for(*, user: User, unread: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(user=user).select_related("project")
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-pk")
+
+
+def unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
