@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -23,6 +23,10 @@ router = Router(tags=["projects"])
 LevelName = Literal["none", "read_only", "standard", "admin"]
 
 
+def level_name(value: int) -> LevelName:
+    return cast(LevelName, Level(value).name.lower())
+
+
 class ToolLevels(Schema):
     drawings: LevelName
     connection_manager: LevelName
@@ -41,8 +45,8 @@ class ProjectOut(Schema):
         request: HttpRequest = context["request"]  # type: ignore[assignment]
         user: User = request.user  # type: ignore[assignment]
         return ToolLevels(
-            drawings=level(user, obj, "drawings").name.lower(),
-            connection_manager=level(user, obj, "connection_manager").name.lower(),
+            drawings=level_name(level(user, obj, "drawings")),
+            connection_manager=level_name(level(user, obj, "connection_manager")),
         )
 
 
@@ -68,12 +72,12 @@ class MemberOut(Schema):
     connection_manager: LevelName
 
     @staticmethod
-    def resolve_drawings(obj: ProjectMember) -> str:
-        return Level(obj.drawings).name.lower()
+    def resolve_drawings(obj: ProjectMember) -> LevelName:
+        return level_name(obj.drawings)
 
     @staticmethod
-    def resolve_connection_manager(obj: ProjectMember) -> str:
-        return Level(obj.connection_manager).name.lower()
+    def resolve_connection_manager(obj: ProjectMember) -> LevelName:
+        return level_name(obj.connection_manager)
 
 
 class MemberIn(Schema):

@@ -12,7 +12,7 @@ from sheetflow.accounts.models import User
 from sheetflow.accounts.selectors import user_by_email
 from sheetflow.common.errors import ServiceError
 from sheetflow.projects import selectors, services
-from sheetflow.projects.forms import MemberAddForm, MemberLevelsForm, ProjectForm
+from sheetflow.projects.forms import LEVEL_CHOICES, MemberAddForm, MemberLevelsForm, ProjectForm
 from sheetflow.projects.models import Level
 from sheetflow.projects.permissions import Action, can, get_project, level
 
@@ -28,9 +28,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
     form = ProjectForm(request.POST or None)
     if request.method == "POST":
         if not user.is_company_admin:
-            return render(
-                request, "error.html", {"detail": "Only company admins create projects."}, 403
-            )
+            context = {"detail": "Only company admins create projects."}
+            return render(request, "error.html", context, status=403)
         if form.is_valid():
             try:
                 project = services.project_create(company=user.company, **form.cleaned_data)
@@ -84,7 +83,7 @@ def directory(request: HttpRequest, project_id: int) -> HttpResponse:
         "members": members,
         "form": form,
         "can_manage": can_manage,
-        "levels": MemberLevelsForm.base_fields["drawings"].choices,  # type: ignore[attr-defined]
+        "levels": LEVEL_CHOICES,
     }
     return render(request, "projects/directory.html", context)
 
@@ -111,8 +110,8 @@ def member_update(request: HttpRequest, project_id: int, member_id: int) -> Http
                 "project": project,
                 "can_manage": True,
                 "saved": True,
-                "levels": MemberLevelsForm.base_fields["drawings"].choices,
-            },  # type: ignore[attr-defined]
+                "levels": LEVEL_CHOICES,
+            },
         )
     messages.success(request, f"Levels of {member.user.full_name} saved.")
     return redirect("projects:directory", project_id=project.pk)

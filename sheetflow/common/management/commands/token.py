@@ -22,5 +22,5 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user has the email {email}.")
-        _, secret = token_create(user=user, name=name)
+        secret = token_create(user=user, name=name)[1]
         self.stdout.write(secret)
