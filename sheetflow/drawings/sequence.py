@@ -28,7 +28,7 @@ def reserve(project_id: int, count: int) -> int:
         # One statement that both locks the row and returns the new value (PostgreSQL and
         # SQLite >= 3.35 both support RETURNING).
         cursor.execute(
-            f"UPDATE {_TABLE} SET last_seq = last_seq + %s WHERE project_id = %s "  # noqa: S608
+            f"UPDATE {_TABLE} SET last_seq = last_seq + %s WHERE project_id = %s "
             "RETURNING last_seq",
             [count, project_id],
         )

@@ -1,1 +1,69 @@
 """Writes for the drawings tool (one module per feature, re-exported here)."""
+
+from sheetflow.drawings.services.catalog import (
+    area_create,
+    area_delete,
+    area_get,
+    area_update,
+    discipline_delete,
+    discipline_for,
+    discipline_map,
+    discipline_set,
+    set_create,
+    set_delete,
+    set_get,
+    set_get_or_create,
+    set_update,
+)
+from sheetflow.drawings.services.rendering import revision_render
+from sheetflow.drawings.services.revisions import (
+    drawing_delete,
+    drawing_update,
+    live_revisions,
+    revision_delete,
+    revision_update,
+    revisions_publish,
+    revisions_unpublish,
+)
+from sheetflow.drawings.services.setup import project_setup
+from sheetflow.drawings.services.uploads import (
+    SheetEdit,
+    UploadedFile,
+    upload_confirm,
+    upload_create,
+    upload_discard,
+    upload_get,
+    uploads_expire,
+)
+
+__all__ = [
+    "SheetEdit",
+    "UploadedFile",
+    "area_create",
+    "area_delete",
+    "area_get",
+    "area_update",
+    "discipline_delete",
+    "discipline_for",
+    "discipline_map",
+    "discipline_set",
+    "drawing_delete",
+    "drawing_update",
+    "live_revisions",
+    "project_setup",
+    "revision_delete",
+    "revision_render",
+    "revision_update",
+    "revisions_publish",
+    "revisions_unpublish",
+    "set_create",
+    "set_delete",
+    "set_get",
+    "set_get_or_create",
+    "set_update",
+    "upload_confirm",
+    "upload_create",
+    "upload_discard",
+    "upload_get",
+    "uploads_expire",
+]

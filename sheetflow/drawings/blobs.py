@@ -1,0 +1,146 @@
+"""The content-addressed blob store: bytes kept once under their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import IO
+
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from sheetflow.drawings.models import Blob
+
+_CHUNK = 1024 * 1024
+
+
+class _Written:
+    """Blobs whose bytes this request wrote, so a failure can take them back."""
+
+    stack: list[list[Blob]] = []
+
+
+def blob_path(sha256: str) -> str:
+    return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def _digest(data: bytes | IO[bytes]) -> tuple[str, int]:
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest(), len(data)
+    h, size = hashlib.sha256(), 0
+    data.seek(0)
+    while chunk := data.read(_CHUNK):
+        h.update(chunk)
+        size += len(chunk)
+    data.seek(0)
+    return h.hexdigest(), size
+
+
+def blob_put(data: bytes | IO[bytes], content_type: str) -> Blob:
+    """Store bytes (or a file) once; identical bytes return the existing Blob."""
+    sha, size = _digest(data)
+    existing = Blob.objects.filter(pk=sha).first()
+    if existing is not None:
+        if not default_storage.exists(existing.path):
+            _save(sha, data)
+        return existing
+    _save(sha, data)
+    try:
+        with transaction.atomic():
+            blob = Blob.objects.create(sha256=sha, size=size, content_type=content_type)
+    except IntegrityError:
+        # Someone stored the same bytes at the same moment: theirs is ours.
+        return Blob.objects.get(pk=sha)
+    if _Written.stack:
+        _Written.stack[-1].append(blob)
+    return blob
+
+
+def _save(sha: str, data: bytes | IO[bytes]) -> str:
+    path = blob_path(sha)
+    if default_storage.exists(path):
+        return path
+    content: File[bytes] = ContentFile(data) if isinstance(data, bytes) else File(data)
+    saved = default_storage.save(path, content)
+    if saved != path:  # a concurrent writer won the name; the bytes are identical
+        default_storage.delete(saved)
+    return path
+
+
+def _remove_unreferenced(path: str) -> None:
+    sha = path.rsplit("/", 1)[-1]
+    if not Blob.objects.filter(pk=sha).exists():
+        default_storage.delete(path)
+
+
+@contextmanager
+def tracked_writes() -> Iterator[list[Blob]]:
+    """Remove bytes of blobs first stored inside the block if the block fails.
+
+    Use around a transaction that stores blobs: when it raises, the Blob rows roll back
+    with it and this removes their files, so a refused upload leaves nothing behind.
+    """
+    written: list[Blob] = []
+    _Written.stack.append(written)
+    try:
+        yield written
+    except BaseException:
+        for blob in written:
+            _remove_unreferenced(blob.path)
+        raise
+    finally:
+        _Written.stack.pop()
+
+
+def blob_open(blob: Blob) -> IO[bytes]:
+    return default_storage.open(blob.path, "rb")  # type: ignore[no-any-return]
+
+
+def blob_read(blob: Blob) -> bytes:
+    with blob_open(blob) as f:
+        return f.read()
+
+
+def referenced_shas() -> set[str]:
+    """Every blob some row points at (revisions, including tombstones, and pending uploads)."""
+    from sheetflow.drawings.models import Revision, UploadSheet
+
+    refs: set[str] = set()
+    for field in ("sheet_id", "thumbnail_id", "image_id"):
+        refs.update(
+            Revision.objects.exclude(**{f"{field}__isnull": True})
+            .values_list(field, flat=True)
+            .distinct()
+            .iterator()
+        )
+    refs.update(UploadSheet.objects.values_list("sheet_id", flat=True).distinct().iterator())
+    return refs
+
+
+def purge_unreferenced(*, grace: timedelta = timedelta(hours=1)) -> int:
+    """Delete blobs (rows and bytes) nothing references; returns how many.
+
+    Blobs younger than ``grace`` are kept: a write that stored them may not have committed
+    the row that references them yet.
+    """
+    refs = referenced_shas()
+    removed = 0
+    cutoff = timezone.now() - grace
+    candidates = Blob.objects.filter(created_at__lt=cutoff).values_list("sha256", flat=True)
+    for sha in list(candidates.iterator()):
+        if sha in refs:
+            continue
+        try:
+            with transaction.atomic():
+                deleted, _ = Blob.objects.filter(pk=sha).delete()
+        except ProtectedError:  # referenced since we looked
+            continue
+        if deleted:
+            default_storage.delete(blob_path(sha))
+            removed += 1
+    return removed

@@ -1,0 +1,182 @@
+"""PDF handling with pypdfium2: checks, splitting into sheets, title-block text, rendering.
+
+pdfium is not thread-safe: call these from one thread of a process (the web request for
+checks and splitting, which are quick; the worker for rendering).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from sheetflow.common.errors import ServiceError
+
+# A drawing number: a letter prefix, an optional separator, digits, optional suffixes
+# (A-101, S201, FP-001, E-2.01, M-101A).
+NUMBER_RE = re.compile(r"\b([A-Z]{1,3}[-. ]?\d{1,4}(?:[.-]\d{1,3})?[A-Z]?)\b")
+_NUMBER_LABELS = ("SHEET NUMBER", "SHEET NO", "DRAWING NUMBER", "DRAWING NO", "DWG NO", "NUMBER")
+_TITLE_LABELS = ("SHEET TITLE", "DRAWING TITLE", "TITLE")
+_DATE_RE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One page of an uploaded PDF as its own one-page PDF, with what its title block says."""
+
+    data: bytes
+    number: str
+    title: str
+    source_name: str
+
+
+def refuse(name: str, message: str, code: str) -> ServiceError:
+    return ServiceError(f"{name}: {message}", code=code)
+
+
+def open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:
+    """Open a PDF or refuse it with a clear reason (empty, not a PDF, corrupt, encrypted…)."""
+    if not data:
+        raise refuse(name, "the file is empty.", "empty_file")
+    if b"%PDF-" not in data[:1024]:
+        raise refuse(name, "this is not a PDF file.", "not_pdf")
+    if b"%%EOF" not in data[-2048:]:
+        raise refuse(name, "the PDF is truncated or corrupt.", "corrupt_pdf")
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise refuse(name, "the PDF is encrypted; upload it unprotected.", "encrypted_pdf")
+        raise refuse(name, "the PDF is corrupt and cannot be read.", "corrupt_pdf") from exc
+    if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
+        pdf.close()
+        raise refuse(name, "the PDF is encrypted; upload it unprotected.", "encrypted_pdf")
+    if len(pdf) == 0:
+        pdf.close()
+        raise refuse(name, "the PDF has no pages.", "no_pages")
+    return pdf
+
+
+def split(pdf: pdfium.PdfDocument, name: str) -> list[Sheet]:
+    """One one-page PDF per page, with number and title read from the title block."""
+    sheets = []
+    fallback_number, fallback_title = from_filename(name)
+    count = len(pdf)
+    for index in range(count):
+        try:
+            page = pdf[index]
+            number, title = title_block(page)
+            page.close()
+            out = pdfium.PdfDocument.new()
+            out.import_pages(pdf, [index])
+            buffer = io.BytesIO()
+            out.save(buffer)
+            out.close()
+        except pdfium.PdfiumError as exc:
+            raise refuse(name, f"page {index + 1} is corrupt.", "corrupt_pdf") from exc
+        if not number:
+            number = fallback_number if count == 1 else f"{fallback_number}-{index + 1}"
+        title = title or fallback_title
+        source = name if count == 1 else f"{name} (page {index + 1})"
+        data = _stable_id(buffer.getvalue())
+        sheets.append(Sheet(data, number[:60], title[:200], source[:255]))
+    return sheets
+
+
+_ID_RE = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
+
+
+def _stable_id(data: bytes) -> bytes:
+    """Replace the random file /ID pdfium writes with one derived from the content.
+
+    The same page split twice then gives identical bytes, so it is stored once.
+    """
+    match = _ID_RE.search(data)
+    if match is None:
+        return data
+    blank = data[: match.start()] + data[match.end() :]
+    digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode()
+    first = digest[: len(match.group(1))].ljust(len(match.group(1)), b"0")
+    second = digest[: len(match.group(2))].ljust(len(match.group(2)), b"0")
+    return data[: match.start(1)] + first + b"><" + second + data[match.end(2) :]
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def _clean_number(value: str) -> str:
+    return re.sub(r"\s+", "-", value.strip().upper())
+
+
+def parse_title_block(text: str) -> tuple[str, str]:
+    """(number, title) from title-block text; empty strings where nothing fits."""
+    lines = _lines(text)
+    number = title = ""
+    for i, line in enumerate(lines):
+        upper = line.upper().rstrip(":")
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if not number and upper in _NUMBER_LABELS and NUMBER_RE.search(following.upper()):
+            number = _clean_number(NUMBER_RE.search(following.upper()).group(1))  # type: ignore[union-attr]
+        elif not title and upper in _TITLE_LABELS and following:
+            title = following
+    if not number:
+        for line in lines:
+            match = NUMBER_RE.fullmatch(line.upper().strip())
+            if match:
+                number = _clean_number(match.group(1))
+                break
+    if not title:
+        candidates = [
+            line
+            for line in lines
+            if not NUMBER_RE.fullmatch(line.upper())
+            and not _DATE_RE.search(line)
+            and line.upper().rstrip(":") not in _NUMBER_LABELS + _TITLE_LABELS
+            and not line.upper().startswith(("REV", "DATE", "SCALE", "PROJECT", "DRAWN"))
+        ]
+        title = max(candidates, key=len) if candidates and number else ""
+    return number, title
+
+
+def title_block(page: pdfium.PdfPage) -> tuple[str, str]:
+    """Read the text layer near the bottom-right corner (where title blocks live)."""
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_bounded(left=width * 0.55, bottom=0, right=width, top=height * 0.4)
+    finally:
+        textpage.close()
+    return parse_title_block(text or "")
+
+
+def from_filename(name: str) -> tuple[str, str]:
+    """ "A-101 Floor Plan.pdf" -> ("A-101", "Floor Plan"); otherwise the stem as the number."""
+    stem = PurePath(name).stem.replace("_", " ").strip()
+    match = NUMBER_RE.match(stem.upper())
+    if match:
+        number = _clean_number(match.group(1))
+        rest = stem[match.end() :].strip(" -_.")
+        return number, rest
+    return stem[:60] or "SHEET", ""
+
+
+def render_png(data: bytes, width: int) -> bytes:
+    """Render the first page of a PDF to a PNG ``width`` pixels wide."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[0]
+        page_width, _ = page.get_size()
+        bitmap = page.render(scale=width / page_width, may_draw_forms=False)
+        image = bitmap.to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=False)
+        page.close()
+        return out.getvalue()
+    finally:
+        pdf.close()

@@ -1,0 +1,60 @@
+"""Rendering sheets to images (runs in the worker)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+
+from sheetflow.drawings import pdf
+from sheetflow.drawings.blobs import blob_put, blob_read, tracked_writes
+from sheetflow.drawings.models import Revision
+from sheetflow.drawings.services._common import stamp
+
+logger = logging.getLogger(__name__)
+
+
+def _widths() -> tuple[int, int]:
+    return (
+        int(getattr(settings, "DRAWINGS_THUMBNAIL_WIDTH", 400)),
+        int(getattr(settings, "DRAWINGS_IMAGE_WIDTH", 2000)),
+    )
+
+
+def revision_render(*, revision_id: int) -> None:
+    """Give a revision its thumbnail and image, reusing any earlier rendering of the same sheet."""
+    revision = Revision.objects.filter(pk=revision_id).first()
+    if revision is None or (revision.thumbnail_id and revision.image_id):
+        return
+    # Identical sheets (a connected copy, a re-upload) share one rendering.
+    done = (
+        Revision.objects.filter(
+            sheet_id=revision.sheet_id, thumbnail__isnull=False, image__isnull=False
+        )
+        .values_list("thumbnail_id", "image_id")
+        .first()
+    )
+    failed = False
+    with tracked_writes():
+        if done:
+            thumbnail_id, image_id = done
+        else:
+            thumb_width, image_width = _widths()
+            try:
+                data = blob_read(revision.sheet)
+                thumbnail_id = blob_put(pdf.render_png(data, thumb_width), "image/png").pk
+                image_id = blob_put(pdf.render_png(data, image_width), "image/png").pk
+            except Exception:
+                logger.exception("Could not render revision %s", revision_id)
+                thumbnail_id = image_id = None
+                failed = True
+        with transaction.atomic():
+            revision = Revision.objects.select_for_update().get(pk=revision_id)
+            if revision.thumbnail_id and revision.image_id:
+                return
+            revision.thumbnail_id = thumbnail_id
+            revision.image_id = image_id
+            revision.render_failed = failed
+            stamp(revision.project_id, revision)
+            revision.save(update_fields=["thumbnail", "image", "render_failed", "change_seq"])
