@@ -146,8 +146,14 @@ def upstream_choices(
 ) -> list[tuple[Company, bool, list[Project]]]:
     """Connectable upstreams grouped by company, the user's own company first (flagged)."""
     projects = connectable_upstreams(user=user, downstream=downstream)
+    if not projects:
+        return []
     projects.sort(key=lambda p: (p.company_id != user.company_id, p.company.name, p.name))
-    return [
+    groups = [
         (company, company.pk == user.company_id, list(items))
         for company, items in groupby(projects, lambda p: p.company)
     ]
+    if not groups[0][1]:
+        # The user's own company is always offered first, even with nothing to pick there.
+        groups.insert(0, (user.company, True, []))
+    return groups

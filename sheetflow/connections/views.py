@@ -52,18 +52,14 @@ def index(request: HttpRequest, project_id: int) -> HttpResponse:
     user = _user(request)
     project = get_project(user, project_id, Action.CONNECTIONS_VIEW)
     data = selectors.connections_of(project=project)
-    rows = [
-        (conn, _actions(user, conn))
-        for conn in ([data.upstream] if data.upstream else []) + data.requests + data.downstreams
-    ]
-    actions = {conn.pk: acts for conn, acts in rows}
     can_connect = can(user, project, Action.CONNECTIONS_CONNECT)
     context = {
         "project": project,
         "tab": "connections",
         "data": data,
-        "actions": actions,
-        "upstream_actions": actions.get(data.upstream.pk) if data.upstream else None,
+        "requests": [(c, _actions(user, c)) for c in data.requests],
+        "downstreams": [(c, _actions(user, c)) for c in data.downstreams],
+        "upstream_actions": _actions(user, data.upstream) if data.upstream else None,
         "can_connect": can_connect,
         "blocker": selectors.downstream_blocker(project=project) if can_connect else None,
         "can_settings": can(user, project, Action.CONNECTIONS_SETTINGS),
@@ -96,14 +92,15 @@ def connect(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(request, "Choose an upstream project first.")
         step = 1
     company_id = _int(source.get("company")) or (upstream.company_id if upstream else None)
-    if company_id is None and choices:
-        company_id = choices[0][0].pk
+    if company_id is None:
+        company_id = next((c.pk for c, _, ps in choices if ps), None)
     company_projects = next((ps for c, _, ps in choices if c.pk == company_id), [])
     context = {
         "project": project,
         "tab": "connections",
         "step": min(step, 3),
         "choices": choices,
+        "has_others": any(not own for _, own, _ in choices),
         "company_id": company_id,
         "company_projects": company_projects,
         "upstream": upstream,
