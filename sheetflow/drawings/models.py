@@ -299,6 +299,9 @@ class Upload(models.Model):
     revision_status = models.CharField(max_length=STATUS_TEXT_MAX, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return str(self.uuid)
+
 
 class UploadSheet(models.Model):
     """One page of an upload, with the number and title read from its title block."""
@@ -312,3 +315,6 @@ class UploadSheet(models.Model):
 
     class Meta:
         ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"{self.upload_id} #{self.index}"

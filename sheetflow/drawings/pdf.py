@@ -51,7 +51,9 @@ def open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise refuse(name, "the PDF is encrypted; upload it unprotected.", "encrypted_pdf")
+            raise refuse(
+                name, "the PDF is encrypted; upload it unprotected.", "encrypted_pdf"
+            ) from exc
         raise refuse(name, "the PDF is corrupt and cannot be read.", "corrupt_pdf") from exc
     if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
         pdf.close()

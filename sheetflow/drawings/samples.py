@@ -17,7 +17,7 @@ _GREY = Color(0.55, 0.55, 0.55)
 
 def _plan(c: Canvas, rng: random.Random, number: str) -> None:
     """Some plausible linework: a grid, walls, rooms, dimensions, all seeded by the number."""
-    w, h = PAGE
+    h = PAGE[1]
     c.setStrokeColor(_GREY)
     c.setLineWidth(0.4)
     c.setDash(6, 3)

@@ -1,4 +1,4 @@
-"""Drawing fixtures made through the real services: tiny reportlab sheets, uploaded and published."""
+"""Drawings made through the real services: small reportlab sheets, uploaded and published."""
 
 from __future__ import annotations
 
