@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -180,7 +180,7 @@ def connection_request(request: HttpRequest, project_id: int, payload: RequestIn
     if upstream is None:
         raise NotFound("Upstream project not found.")
     connection = services.connection_request(user=user, downstream=downstream, upstream=upstream)
-    return 201, selectors.connection_get(user=user, connection_id=connection.pk)
+    return Status(201, selectors.connection_get(user=user, connection_id=connection.pk))
 
 
 @router.get(
