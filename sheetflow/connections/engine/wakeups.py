@@ -1,0 +1,62 @@
+"""Who is woken when: after each upstream commit, and by the periodic sweep.
+
+Wake-ups are cheap and may be lost or doubled: the lease makes a duplicate a no-op and the
+sweep catches a lost one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import OuterRef, Q, Subquery
+from django.dispatch import receiver
+from django.utils import timezone
+
+from sheetflow.connections.models import Connection, State
+from sheetflow.drawings.models import ProjectSequence
+from sheetflow.drawings.signals import drawings_changed
+
+FAILING_AFTER = dt.timedelta(minutes=10)
+
+
+@receiver(drawings_changed, dispatch_uid="sync-wake-downstreams")
+def wake_downstreams(sender: Any, project_id: int, **kwargs: Any) -> None:
+    """An upstream project committed a change: wake each connected downstream."""
+    from sheetflow.connections.engine.tasks import sync_connection_task
+
+    ids = Connection.objects.filter(upstream_id=project_id, state=State.CONNECTED).values_list(
+        "pk", flat=True
+    )
+    for connection_id in ids:
+        sync_connection_task.enqueue(connection_id)
+
+
+def behind_connections() -> list[int]:
+    """Connected connections behind their upstream whose lease is free."""
+    head = ProjectSequence.objects.filter(project_id=OuterRef("upstream_id")).values("last_seq")
+    now = timezone.now()
+    return list(
+        Connection.objects.filter(state=State.CONNECTED)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .annotate(head=Subquery(head))
+        .filter(Q(synced_seq__lt=Subquery(head)) | Q(initial_done_at__isnull=True))
+        .values_list("pk", flat=True)
+    )
+
+
+def sweep() -> int:
+    """Enqueue a sync for every connection that is behind, and report long failures."""
+    from sheetflow.connections.engine.notices import announce_failing
+    from sheetflow.connections.engine.tasks import sync_connection_task
+
+    ids = behind_connections()
+    for connection_id in ids:
+        sync_connection_task.enqueue(connection_id)
+    cutoff = timezone.now() - FAILING_AFTER
+    for connection in Connection.objects.filter(
+        state=State.CONNECTED, failing_since__lt=cutoff, failing_notified_at__isnull=True
+    ).select_related("upstream", "downstream"):
+        announce_failing(connection)
+        Connection.objects.filter(pk=connection.pk).update(failing_notified_at=timezone.now())
+    return len(ids)
