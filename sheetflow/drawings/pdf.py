@@ -25,6 +25,11 @@ _TITLE_LABELS = ("SHEET TITLE", "DRAWING TITLE", "TITLE")
 _DATE_RE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
 
+_ENCRYPT_RE = re.compile(rb"/Encrypt\b")
+_PAGE_RE = re.compile(rb"/Type\s*/Page(?!s)\b")
+_EMPTY_TREE_RE = re.compile(rb"/Count\s*0\b")
+
+
 @dataclass(frozen=True)
 class Sheet:
     """One page of an uploaded PDF as its own one-page PDF, with what its title block says."""
@@ -50,10 +55,13 @@ def open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
+        # pdfium's error code can be stale from an earlier document, so look at the bytes.
+        if _ENCRYPT_RE.search(data):
             raise refuse(
                 name, "the PDF is encrypted; upload it unprotected.", "encrypted_pdf"
             ) from exc
+        if _EMPTY_TREE_RE.search(data) and not _PAGE_RE.search(data):
+            raise refuse(name, "the PDF has no pages.", "no_pages") from exc
         raise refuse(name, "the PDF is corrupt and cannot be read.", "corrupt_pdf") from exc
     if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
         pdf.close()

@@ -2,10 +2,157 @@
 
 from __future__ import annotations
 
-from sheetflow.drawings.models import Revision
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from sheetflow.accounts.models import User
+from sheetflow.common.errors import NotFound
+from sheetflow.drawings.models import Area, Discipline, Drawing, DrawingSet, Revision
 from sheetflow.projects.models import Project
+from sheetflow.projects.permissions import Action, can
 
 
 def revision_count(*, project: Project) -> int:
     """All non-deleted revisions of a project (published or not)."""
     return Revision.objects.filter(project=project, deleted_at__isnull=True).count()
+
+
+def sees_unpublished(user: User, project: Project) -> bool:
+    return can(user, project, Action.DRAWINGS_VIEW_UNPUBLISHED)
+
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "number": ("position", "number", "id"),
+    "-number": ("-position", "-number", "-id"),
+    "title": ("title", "number", "id"),
+    "-title": ("-title", "number", "id"),
+    "discipline": ("discipline", "number", "id"),
+    "-discipline": ("-discipline", "number", "id"),
+    "date": ("current_revision__drawing_date", "number", "id"),
+    "-date": ("-current_revision__drawing_date", "number", "id"),
+}
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What the drawing log is narrowed to (every field optional)."""
+
+    area: int | None = None
+    discipline: str | None = None
+    drawing_set: int | None = None
+    published: str | None = None  # "published" | "unpublished"
+    source: str | None = None  # "own" | "connected"
+    status: str | None = None  # "active" | "obsolete"
+    q: str | None = None
+    sort: str = "number"
+
+
+def drawing_log(*, user: User, project: Project, filters: LogFilters) -> QuerySet[Drawing]:
+    """The project's drawings with their current revision, as this user may see them.
+
+    Readers see drawings with a published revision; drawings admins also see drawings whose
+    only revisions are unpublished. A constant number of queries however many drawings:
+    the current and latest revision are pointers on the drawing, joined in.
+    """
+    admin = sees_unpublished(user, project)
+    qs = Drawing.objects.filter(project=project, deleted_at__isnull=True)
+    if not admin:
+        qs = qs.filter(current_revision__isnull=False)
+    if filters.area:
+        qs = qs.filter(area_id=filters.area)
+    if filters.discipline:
+        qs = qs.filter(discipline=filters.discipline)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.drawing_set:
+        shown_in_set = Q(current_revision__drawing_set_id=filters.drawing_set)
+        if admin:
+            shown_in_set |= Q(
+                current_revision__isnull=True, latest_revision__drawing_set_id=filters.drawing_set
+            )
+        qs = qs.filter(shown_in_set)
+    if filters.published == "published":
+        qs = qs.filter(current_revision__isnull=False)
+    elif filters.published == "unpublished" and admin:
+        qs = qs.filter(latest_revision__is_published=False)
+    if filters.source == "own":
+        qs = qs.filter(upstream_uuid__isnull=True)
+    elif filters.source == "connected":
+        qs = qs.filter(upstream_uuid__isnull=False)
+    if filters.q:
+        qs = qs.filter(Q(number__icontains=filters.q) | Q(title__icontains=filters.q))
+    related = ["area", "current_revision", "current_revision__drawing_set"]
+    if admin:
+        related += ["latest_revision", "latest_revision__drawing_set"]
+    return qs.select_related(*related).order_by(*SORTS.get(filters.sort, SORTS["number"]))
+
+
+def shown_revision(drawing: Drawing, *, admin: bool) -> Revision | None:
+    """The revision the log shows for a drawing: the current one, else (admins) the latest."""
+    if drawing.current_revision_id:
+        return drawing.current_revision
+    return drawing.latest_revision if admin else None
+
+
+def drawing_get(*, user: User, project: Project, drawing_id: int) -> Drawing:
+    """A live drawing of the project this user may see."""
+    qs = Drawing.objects.select_related("area", "current_revision").filter(
+        project=project, pk=drawing_id, deleted_at__isnull=True
+    )
+    if not sees_unpublished(user, project):
+        qs = qs.filter(current_revision__isnull=False)
+    drawing = qs.first()
+    if drawing is None:
+        raise NotFound("Drawing not found.")
+    return drawing
+
+
+def drawing_revisions(*, user: User, drawing: Drawing) -> QuerySet[Revision]:
+    """A drawing's revision history, newest first (unpublished ones for admins only)."""
+    qs = Revision.objects.filter(drawing=drawing, deleted_at__isnull=True).select_related(
+        "drawing_set", "published_by", "created_by"
+    )
+    if not sees_unpublished(user, drawing.project):
+        qs = qs.filter(is_published=True)
+    return qs.order_by("-drawing_date", "-received_date", "-id")
+
+
+def revision_get(*, user: User, project: Project, revision_id: int) -> Revision:
+    """A live revision of the project this user may see."""
+    qs = Revision.objects.select_related(
+        "drawing", "drawing__area", "drawing_set", "sheet", "image", "thumbnail"
+    ).filter(project=project, pk=revision_id, deleted_at__isnull=True)
+    if not sees_unpublished(user, project):
+        qs = qs.filter(is_published=True)
+    revision = qs.first()
+    if revision is None:
+        raise NotFound("Revision not found.")
+    return revision
+
+
+def areas(*, project: Project) -> QuerySet[Area]:
+    return Area.objects.filter(project=project, deleted_at__isnull=True).order_by(
+        "position", "name"
+    )
+
+
+def drawing_sets(*, project: Project) -> QuerySet[DrawingSet]:
+    return DrawingSet.objects.filter(project=project, deleted_at__isnull=True).order_by(
+        "-date", "name"
+    )
+
+
+def disciplines(*, project: Project) -> QuerySet[Discipline]:
+    return Discipline.objects.filter(project=project).order_by("prefix")
+
+
+def discipline_choices(*, project: Project) -> list[str]:
+    """Disciplines in use by the project's drawings and in its map, for the log filter."""
+    used = set(
+        Drawing.objects.filter(project=project, deleted_at__isnull=True)
+        .exclude(discipline="")
+        .values_list("discipline", flat=True)
+        .distinct()
+    )
+    return sorted(used | set(disciplines(project=project).values_list("name", flat=True)))

@@ -30,7 +30,7 @@ def test_a_reader_following_change_seq_never_sees_a_gap_while_writers_race() -> 
             start.wait()
             for i in range(WRITES_EACH):
                 area_create(project=project, name=f"Area {k}-{i}")
-        except BaseException as exc:  # noqa: BLE001 (reported to the test thread)
+        except BaseException as exc:  # reported to the test thread
             failures.append(exc)
         finally:
             connections.close_all()

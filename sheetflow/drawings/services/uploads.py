@@ -15,6 +15,7 @@ from sheetflow.common.errors import Conflict, NotFound, ServiceError
 from sheetflow.drawings import pdf
 from sheetflow.drawings.blobs import blob_put, purge_unreferenced, tracked_writes
 from sheetflow.drawings.models import (
+    NAME_MAX,
     NUMBER_MAX,
     REVISION_MAX,
     STATUS_TEXT_MAX,
@@ -27,7 +28,12 @@ from sheetflow.drawings.models import (
     UploadSheet,
 )
 from sheetflow.drawings.services._common import stamp
-from sheetflow.drawings.services.catalog import clean_text, discipline_for, discipline_map
+from sheetflow.drawings.services.catalog import (
+    clean_text,
+    discipline_for,
+    discipline_map,
+    set_get_or_create,
+)
 from sheetflow.drawings.services.revisions import (
     _clash_error,
     drawing_refresh,
@@ -89,6 +95,8 @@ def upload_create(
     received_date: dt.date,
     revision_number: str,
     revision_status: str = "",
+    new_set_name: str | None = None,
+    new_set_date: dt.date | None = None,
 ) -> Upload:
     """Check and split PDFs into one-page sheets, pre-filled for review (nothing published).
 
@@ -107,6 +115,8 @@ def upload_create(
     revision_status = clean_text(
         revision_status, field="Revision status", max_length=STATUS_TEXT_MAX
     )
+    if new_set_name and drawing_set is None:
+        new_set_name = clean_text(new_set_name, field="Set name", max_length=NAME_MAX)
     contents = _read_all(files)
     documents = [(name, pdf.open_pdf(data, name)) for name, data in contents]
     try:
@@ -121,6 +131,9 @@ def upload_create(
         for _, doc in documents:
             doc.close()
     with tracked_writes(), transaction.atomic():
+        if new_set_name and drawing_set is None:
+            # Created only now that the files are known to be good.
+            drawing_set = set_get_or_create(project=project, name=new_set_name, date=new_set_date)
         upload = Upload.objects.create(
             project=project,
             created_by=user,

@@ -1,0 +1,33 @@
+"""Serving a revision's files (sheet PDF, thumbnail, image) to pages and the API."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+
+from sheetflow.drawings.blobs import blob_open
+from sheetflow.drawings.models import Blob, Revision
+
+KINDS = ("sheet", "thumbnail", "image")
+
+
+def revision_file(revision: Revision, kind: str, *, download: bool = False) -> FileResponse:
+    """Stream one of a revision's blobs; blobs never change, so caches may keep them."""
+    if kind not in KINDS:
+        raise Http404("No such file.")
+    blob: Blob | None = getattr(revision, kind)
+    if blob is None:
+        raise Http404("Not rendered yet.")
+    number = revision.drawing.number.replace("/", "-")
+    if kind == "sheet":
+        filename = f"{number} rev {revision.revision_number}.pdf"
+    else:
+        filename = f"{number} rev {revision.revision_number} {kind}.png"
+    response = FileResponse(
+        blob_open(blob),
+        content_type=blob.content_type,
+        as_attachment=download,
+        filename=filename,
+    )
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["ETag"] = f'"{blob.sha256}"'
+    return response

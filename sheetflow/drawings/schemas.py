@@ -1,0 +1,216 @@
+"""API shapes for the drawings tool."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+from uuid import UUID
+
+from django.urls import reverse
+from ninja import Schema
+from pydantic import Field
+
+from sheetflow.drawings.models import (
+    DISCIPLINE_MAX,
+    NAME_MAX,
+    NUMBER_MAX,
+    REVISION_MAX,
+    STATUS_TEXT_MAX,
+    TITLE_MAX,
+    Drawing,
+    Revision,
+    Upload,
+)
+
+
+def file_url(revision: Revision, kind: str) -> str | None:
+    """The API address of a revision's sheet, thumbnail or image (None until rendered)."""
+    if kind != "sheet" and getattr(revision, f"{kind}_id") is None:
+        return None
+    return reverse(
+        "api:drawing_revision_file",
+        kwargs={"project_id": revision.project_id, "revision_id": revision.pk, "kind": kind},
+    )
+
+
+class AreaOut(Schema):
+    id: int
+    uuid: UUID
+    name: str
+    position: int
+    upstream_uuid: UUID | None
+
+
+class AreaIn(Schema):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+
+
+class AreaPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    position: int | None = Field(None, ge=-1_000_000, le=1_000_000)
+
+
+class SetOut(Schema):
+    id: int
+    uuid: UUID
+    name: str
+    date: dt.date | None
+    upstream_uuid: UUID | None
+
+
+class SetIn(Schema):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    date: dt.date | None = None
+
+
+class SetPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    date: dt.date | None = None
+
+
+class DisciplineOut(Schema):
+    prefix: str
+    name: str
+
+
+class DisciplineIn(Schema):
+    name: str = Field(min_length=1, max_length=DISCIPLINE_MAX)
+
+
+class SetRef(Schema):
+    id: int
+    name: str
+
+
+class RevisionOut(Schema):
+    id: int
+    uuid: UUID
+    drawing_id: int
+    revision_number: str
+    revision_status: str
+    drawing_date: dt.date
+    received_date: dt.date
+    drawing_set: SetRef | None
+    is_published: bool
+    published_at: dt.datetime | None
+    created_at: dt.datetime
+    source_name: str
+    change_seq: int
+    upstream_uuid: UUID | None
+    withdrawn_upstream_at: dt.datetime | None
+    sheet_url: str
+    thumbnail_url: str | None
+    image_url: str | None
+
+    @staticmethod
+    def resolve_sheet_url(obj: Revision) -> str:
+        return file_url(obj, "sheet") or ""
+
+    @staticmethod
+    def resolve_thumbnail_url(obj: Revision) -> str | None:
+        return file_url(obj, "thumbnail")
+
+    @staticmethod
+    def resolve_image_url(obj: Revision) -> str | None:
+        return file_url(obj, "image")
+
+
+class DrawingOut(Schema):
+    id: int
+    uuid: UUID
+    number: str
+    title: str
+    discipline: str
+    status: Literal["active", "obsolete"]
+    position: int
+    area: AreaOut
+    current_revision: RevisionOut | None
+    change_seq: int
+    upstream_uuid: UUID | None
+    is_synced: bool
+    upstream_company_name: str
+    upstream_project_name: str
+
+
+class DrawingLogOut(DrawingOut):
+    latest_revision: RevisionOut | None = None
+
+    @staticmethod
+    def resolve_latest_revision(obj: Drawing, context: dict[str, object]) -> Revision | None:
+        # Only admins' querysets join the latest revision; readers never see unpublished ones.
+        if "latest_revision" in obj._state.fields_cache:
+            return obj.latest_revision
+        return None
+
+
+class DrawingPatch(Schema):
+    number: str | None = Field(None, min_length=1, max_length=NUMBER_MAX)
+    title: str | None = Field(None, max_length=TITLE_MAX)
+    discipline: str | None = Field(None, max_length=DISCIPLINE_MAX)
+    area_id: int | None = None
+    status: Literal["active", "obsolete"] | None = None
+    position: int | None = Field(None, ge=-1_000_000, le=1_000_000)
+
+
+class RevisionPatch(Schema):
+    revision_number: str | None = Field(None, min_length=1, max_length=REVISION_MAX)
+    revision_status: str | None = Field(None, max_length=STATUS_TEXT_MAX)
+    drawing_date: dt.date | None = None
+    received_date: dt.date | None = None
+    set_id: int | None = Field(None, description="A set of this project; 0 clears the set")
+
+
+class RevisionIds(Schema):
+    revision_ids: list[int] = Field(min_length=1, max_length=1000)
+
+
+class CountOut(Schema):
+    count: int
+
+
+class UploadForm(Schema):
+    area_id: int | None = Field(None, description="Default: the project's first area")
+    set_id: int | None = Field(None, description="An existing set of this project")
+    new_set_name: str | None = Field(None, max_length=NAME_MAX, description="Or a new set")
+    new_set_date: dt.date | None = None
+    drawing_date: dt.date | None = Field(None, description="Default: today")
+    received_date: dt.date | None = Field(None, description="Default: today")
+    revision_number: str = Field("0", min_length=1, max_length=REVISION_MAX)
+    revision_status: str = Field("", max_length=STATUS_TEXT_MAX)
+    confirm: bool = Field(
+        False, description="Create the revisions at once with the pre-filled numbers"
+    )
+
+
+class UploadSheetOut(Schema):
+    index: int
+    number: str
+    title: str
+    source_name: str
+
+
+class UploadOut(Schema):
+    uuid: UUID
+    area: AreaOut
+    drawing_set: SetRef | None
+    drawing_date: dt.date
+    received_date: dt.date
+    revision_number: str
+    revision_status: str
+    sheets: list[UploadSheetOut]
+
+    @staticmethod
+    def resolve_sheets(obj: Upload) -> list[object]:
+        return list(obj.sheets.all())
+
+
+class SheetEditIn(Schema):
+    index: int = Field(ge=0, le=100_000)
+    number: str | None = Field(None, min_length=1, max_length=NUMBER_MAX)
+    title: str | None = Field(None, max_length=TITLE_MAX)
+    revision_number: str | None = Field(None, min_length=1, max_length=REVISION_MAX)
+    include: bool = True
+
+
+class ConfirmIn(Schema):
+    sheets: list[SheetEditIn] = Field(default_factory=list, max_length=100_000)
