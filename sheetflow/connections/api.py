@@ -266,15 +266,15 @@ def connection_events(request: HttpRequest, connection_id: int) -> object:
     return selectors.events_of(connection=_connection(request, connection_id))
 
 
-def _list_out(project: Project, kind: ListKind) -> ListOut:
+def _list_out(project: Project, kind: ListKind) -> dict[str, object]:
     setting = lists.list_setting(project=project, kind=kind)
-    return ListOut(
-        kind=kind.value,  # type: ignore[arg-type]
-        mode=setting.mode if setting else ListMode.ALL,  # type: ignore[arg-type]
-        chosen=list(setting.users.select_related("company")) if setting else [],
-        recipients=lists.list_members(project=project, kind=kind),
-        candidates=list(lists.list_candidates(project=project, kind=kind)[:500]),
-    )
+    return {
+        "kind": kind.value,
+        "mode": setting.mode if setting else ListMode.ALL.value,
+        "chosen": list(setting.users.select_related("company")) if setting else [],
+        "recipients": lists.list_members(project=project, kind=kind),
+        "candidates": list(lists.list_candidates(project=project, kind=kind)[:500]),
+    }
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -209,7 +209,7 @@ def connection_cancel(*, user: User, connection: Connection) -> Connection:
     return connection
 
 
-def undo_deadline(connection: Connection) -> timezone.datetime | None:
+def undo_deadline(connection: Connection) -> datetime | None:
     """Until when the connection can be undone (None if it is not connected)."""
     if connection.state != State.CONNECTED or connection.connected_at is None:
         return None

@@ -77,7 +77,7 @@ def connect(request: HttpRequest, project_id: int) -> HttpResponse:
     choices = selectors.upstream_choices(user=user, downstream=project)
     by_id = {p.pk: p for _, _, projects in choices for p in projects}
     source = request.POST if request.method == "POST" else request.GET
-    upstream = by_id.get(_int(source.get("upstream")))
+    upstream = by_id.get(_int(source.get("upstream")) or 0)
     step = _int(source.get("step")) or 1
     if request.method == "POST" and upstream is not None:
         try:
