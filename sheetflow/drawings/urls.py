@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sheetflow.drawings import views, views_manage, views_upload
 
 app_name = "drawings"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.drawing_log, name="log"),
+    path("upload/", views_upload.upload, name="upload"),
+    path("upload/<uuid:upload_uuid>/", views_upload.review, name="review"),
+    path("publish/", views.publish, name="publish"),
+    path("manage/", views_manage.manage, name="manage"),
+    path("<int:drawing_id>/", views.drawing_detail, name="drawing"),
+    path("<int:drawing_id>/delete/", views.drawing_delete, name="drawing_delete"),
+    path("revisions/<int:revision_id>/", views.revision_detail, name="revision"),
+    path("revisions/<int:revision_id>/delete/", views.revision_delete, name="revision_delete"),
+    path(
+        "revisions/<int:revision_id>/<str:kind>/",
+        views.revision_download,
+        name="revision_file",
+    ),
+]

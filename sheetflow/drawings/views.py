@@ -1,0 +1,223 @@
+"""Pages: the drawing log, a drawing's history, the sheet viewer, bulk publishing."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sheetflow.accounts.models import User
+from sheetflow.common.errors import ServiceError
+from sheetflow.drawings import selectors, services
+from sheetflow.drawings.files import revision_file
+from sheetflow.drawings.forms import DrawingForm, RevisionForm
+from sheetflow.projects.models import Project
+from sheetflow.projects.permissions import Action, can, get_project
+
+PAGE_SIZE = 50
+LOG_PARAMS = ("area", "discipline", "set", "published", "source", "status", "q", "sort")
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if 0 < number < 2**62 else None
+
+
+def rights(user: User, project: Project) -> dict[str, bool]:
+    """What the viewer may do here, for the templates."""
+    return {
+        "can_upload": can(user, project, Action.DRAWINGS_UPLOAD),
+        "can_publish": can(user, project, Action.DRAWINGS_PUBLISH),
+        "can_edit": can(user, project, Action.DRAWINGS_EDIT),
+        "can_manage": can(user, project, Action.DRAWINGS_MANAGE),
+    }
+
+
+@login_required
+def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    admin = selectors.sees_unpublished(user, project)
+    params = request.GET
+    sort = params.get("sort", "number")
+    filters = selectors.LogFilters(
+        area=_int(params.get("area")),
+        discipline=(params.get("discipline") or "")[:60] or None,
+        drawing_set=_int(params.get("set")),
+        published=params.get("published")
+        if params.get("published") in ("published", "unpublished")
+        else None,
+        source=params.get("source") if params.get("source") in ("own", "connected") else None,
+        status=params.get("status") if params.get("status") in ("active", "obsolete") else None,
+        q=(params.get("q") or "")[:100] or None,
+        sort=sort if sort in selectors.SORTS else "number",
+    )
+    log = selectors.drawing_log(user=user, project=project, filters=filters)
+    page = Paginator(log, PAGE_SIZE).get_page(params.get("page"))
+    rows = [(d, selectors.shown_revision(d, admin=admin)) for d in page.object_list]
+    kept = {k: params[k] for k in LOG_PARAMS if params.get(k)}
+    context: dict[str, Any] = {
+        "project": project,
+        "tab": "drawings",
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "query": urlencode(kept),
+        "query_without_sort": urlencode({k: v for k, v in kept.items() if k != "sort"}),
+        "areas": list(selectors.areas(project=project)),
+        "sets": list(selectors.drawing_sets(project=project)),
+        "disciplines": selectors.discipline_choices(project=project),
+        "admin": admin,
+        **rights(user, project),
+    }
+    return render(request, "drawings/log.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def drawing_detail(request: HttpRequest, project_id: int, drawing_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
+    areas = selectors.areas(project=project)
+    initial = {
+        "number": drawing.number,
+        "title": drawing.title,
+        "discipline": drawing.discipline,
+        "area": drawing.area_id,
+        "status": drawing.status,
+        "position": drawing.position,
+    }
+    form = DrawingForm(request.POST or None, areas=areas, initial=initial)
+    if request.method == "POST":
+        get_project(user, project_id, Action.DRAWINGS_EDIT)
+        if form.is_valid():
+            try:
+                services.drawing_update(drawing=drawing, **form.cleaned_data)
+            except ServiceError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, f"{drawing.number} saved.")
+                return redirect("drawings:drawing", project_id=project.pk, drawing_id=drawing.pk)
+    revisions = list(selectors.drawing_revisions(user=user, drawing=drawing)[:200])
+    context = {
+        "project": project,
+        "tab": "drawings",
+        "drawing": drawing,
+        "revisions": revisions,
+        "form": form,
+        **rights(user, project),
+    }
+    return render(request, "drawings/drawing.html", context)
+
+
+@login_required
+@require_POST
+def drawing_delete(request: HttpRequest, project_id: int, drawing_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_EDIT)
+    drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
+    try:
+        services.drawing_delete(drawing=drawing)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+        return redirect("drawings:drawing", project_id=project.pk, drawing_id=drawing.pk)
+    messages.success(request, f"{drawing.number} deleted.")
+    return redirect("drawings:log", project_id=project.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revision_detail(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
+    sets = selectors.drawing_sets(project=project)
+    initial = {
+        "revision_number": revision.revision_number,
+        "revision_status": revision.revision_status,
+        "drawing_date": revision.drawing_date,
+        "received_date": revision.received_date,
+        "drawing_set": revision.drawing_set_id,
+    }
+    form = RevisionForm(request.POST or None, sets=sets, initial=initial)
+    if request.method == "POST":
+        get_project(user, project_id, Action.DRAWINGS_EDIT)
+        if form.is_valid():
+            try:
+                services.revision_update(revision=revision, **form.cleaned_data)
+            except ServiceError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, "Revision saved.")
+                return redirect("drawings:revision", project_id=project.pk, revision_id=revision.pk)
+    context = {
+        "project": project,
+        "tab": "drawings",
+        "revision": revision,
+        "drawing": revision.drawing,
+        "form": form,
+        **rights(user, project),
+    }
+    return render(request, "drawings/revision.html", context)
+
+
+@login_required
+@require_POST
+def revision_delete(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_EDIT)
+    revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
+    try:
+        services.revision_delete(revision=revision)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+        return redirect("drawings:revision", project_id=project.pk, revision_id=revision.pk)
+    messages.success(
+        request, f"{revision.drawing.number} revision {revision.revision_number} deleted."
+    )
+    return redirect("drawings:log", project_id=project.pk)
+
+
+@login_required
+def revision_download(
+    request: HttpRequest, project_id: int, revision_id: int, kind: str
+) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
+    return revision_file(revision, kind, download=kind == "sheet" and "inline" not in request.GET)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Publish or unpublish the ticked revisions (bulk, from the log or a drawing's page)."""
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_PUBLISH)
+    ids = [i for i in (_int(v) for v in request.POST.getlist("revision")) if i][:1000]
+    revisions = services.live_revisions(project.pk, ids)
+    if request.POST.get("action") == "unpublish":
+        count = services.revisions_unpublish(user=user, revisions=revisions)
+        messages.success(request, f"{count} revision(s) unpublished.")
+    else:
+        count = services.revisions_publish(user=user, revisions=revisions)
+        messages.success(request, f"{count} revision(s) published.")
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("drawings:log", project_id=project.pk)

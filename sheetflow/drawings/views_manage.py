@@ -1,0 +1,89 @@
+"""Pages: areas, sets and the discipline map (drawings admins)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from sheetflow.common.errors import ServiceError
+from sheetflow.drawings import selectors, services
+from sheetflow.drawings.forms import DisciplineForm, NameForm
+from sheetflow.drawings.views import _int, _user, rights
+from sheetflow.projects.permissions import Action, get_project
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Areas, sets and disciplines on one page; each form posts a ``what`` and ``op``."""
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    if request.method == "POST":
+        project = get_project(user, project_id, Action.DRAWINGS_MANAGE)
+        what, op = request.POST.get("what"), request.POST.get("op")
+        try:
+            _apply(request, project, what or "", op or "")
+        except ServiceError as exc:
+            messages.error(request, exc.detail)
+        return redirect("drawings:manage", project_id=project.pk)
+    context = {
+        "project": project,
+        "tab": "drawings",
+        "areas": selectors.areas(project=project)[:500],
+        "sets": selectors.drawing_sets(project=project)[:500],
+        "disciplines": selectors.disciplines(project=project)[:500],
+        **rights(user, project),
+    }
+    return render(request, "drawings/manage.html", context)
+
+
+def _apply(request: HttpRequest, project: object, what: str, op: str) -> None:
+    from sheetflow.projects.models import Project
+
+    assert isinstance(project, Project)
+    post = request.POST
+    if what == "discipline":
+        if op == "delete":
+            services.discipline_delete(project=project, prefix=post.get("prefix", ""))
+            messages.success(request, "Prefix removed.")
+            return
+        dform = DisciplineForm(post)
+        if not dform.is_valid():
+            raise ServiceError("Give a prefix (letters) and a discipline name.")
+        services.discipline_set(project=project, **dform.cleaned_data)
+        messages.success(request, "Discipline map saved.")
+        return
+    form = NameForm(post)
+    target_id = _int(post.get("id"))
+    if what == "area":
+        if op == "create":
+            name = _valid_name(form)
+            services.area_create(project=project, name=name)
+        elif op == "rename" and target_id:
+            area = services.area_get(project=project, area_id=target_id)
+            services.area_update(area=area, name=_valid_name(form))
+        elif op == "delete" and target_id:
+            services.area_delete(area=services.area_get(project=project, area_id=target_id))
+        messages.success(request, "Areas saved.")
+    elif what == "set":
+        if op == "create":
+            name = _valid_name(form)
+            services.set_create(project=project, name=name, date=form.cleaned_data.get("date"))
+        elif op == "rename" and target_id:
+            found = services.set_get(project=project, set_id=target_id)
+            services.set_update(
+                drawing_set=found, name=_valid_name(form), date=form.cleaned_data.get("date")
+            )
+        elif op == "delete" and target_id:
+            services.set_delete(drawing_set=services.set_get(project=project, set_id=target_id))
+        messages.success(request, "Sets saved.")
+
+
+def _valid_name(form: NameForm) -> str:
+    if not form.is_valid():
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        raise ServiceError(errors or "Invalid name.")
+    return str(form.cleaned_data["name"])
