@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -14,9 +14,9 @@ from pydantic import Field
 from sheetflow.accounts.api import CompanyOut, UserOut
 from sheetflow.accounts.models import Company, User
 from sheetflow.common.api import Pagination, errors
-from sheetflow.common.errors import NotFound
+from sheetflow.common.errors import NotFound, ServiceError
 from sheetflow.connections import selectors, services
-from sheetflow.connections.models import Connection
+from sheetflow.connections.models import Connection, State
 from sheetflow.notifications import selectors as lists
 from sheetflow.notifications.models import ListKind, ListMode
 from sheetflow.notifications.services import distribution_list_update
@@ -24,6 +24,11 @@ from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
 
 router = Router(tags=["connections"])
+
+
+class InvalidQuery(ServiceError):
+    status = 422
+    code = "validation_error"
 
 
 def _user(request: HttpRequest) -> User:
@@ -126,7 +131,9 @@ class ListOut(Schema):
 
 class ListIn(Schema):
     mode: Literal["all", "specific"]
-    user_ids: list[int] = Field(default_factory=list, max_length=500)
+    user_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(
+        default_factory=list, max_length=500
+    )
 
 
 class ListsIn(Schema):
@@ -155,6 +162,25 @@ def project_connections(request: HttpRequest, project_id: int) -> object:
     """The project's upstream, its downstream projects, requests to review, ended ones."""
     project = get_project(_user(request), project_id, Action.CONNECTIONS_VIEW)
     return selectors.connections_of(project=project)
+
+
+@router.get(
+    "/projects/{project_id}/downstream-connections",
+    response={200: list[ConnectionOut], **errors(401, 403, 404, 422)},
+)
+@paginate(Pagination)
+def downstream_connections(
+    request: HttpRequest,
+    project_id: int,
+    state: str | None = None,
+) -> object:
+    """Every connection with this project as upstream, newest first (optionally one state:
+    pending, connected, rejected, cancelled, undone or disconnected)."""
+    if state is not None and state not in State.values:
+        raise InvalidQuery(f"state: must be one of {', '.join(State.values)}")
+    project = get_project(_user(request), project_id, Action.CONNECTIONS_VIEW)
+    qs = selectors.connections_queryset(project=project).filter(upstream=project)
+    return qs.filter(state=state) if state else qs
 
 
 @router.get(

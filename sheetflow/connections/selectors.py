@@ -16,6 +16,8 @@ from sheetflow.projects.models import Level, Project, ProjectMember
 from sheetflow.projects.permissions import Action, can, can_see
 
 MAX_PICKER = 200
+# A page shows at most this many live connections of one project (pending + connected).
+MAX_LIVE = 1000
 
 
 def _with_projects(qs: QuerySet[Connection]) -> QuerySet[Connection]:
@@ -56,6 +58,23 @@ class ProjectConnections:
     past: list[Connection] = field(default_factory=list)  # ended, either side, latest first
 
 
+def prime_permissions(*, user: User, connections: list[Connection], project: Project) -> None:
+    """Share one project object per side and load the viewer's memberships in one query,
+    so permission checks on a list of connections ask no query per row."""
+    projects: dict[int, Project] = {project.pk: project}
+    for conn in connections:
+        for side in ("upstream", "downstream"):
+            other = getattr(conn, side)
+            setattr(conn, side, projects.setdefault(other.pk, other))
+    members = {
+        m.project_id: m
+        for m in ProjectMember.objects.filter(user=user, project_id__in=list(projects))
+    }
+    for pk, item in projects.items():
+        item._viewer_membership = members.get(pk)  # type: ignore[attr-defined]
+        item._viewer_id = user.pk  # type: ignore[attr-defined]
+
+
 def connections_of(*, project: Project, past_limit: int = 50) -> ProjectConnections:
     """The project's upstream, downstreams, requests to review, and ended connections."""
     live = list(
@@ -63,7 +82,7 @@ def connections_of(*, project: Project, past_limit: int = 50) -> ProjectConnecti
             Connection.objects.filter(
                 Q(upstream=project) | Q(downstream=project), state__in=LIVE_STATES
             )
-        ).order_by("-requested_at", "-pk")
+        ).order_by("-requested_at", "-pk")[:MAX_LIVE]
     )
     result = ProjectConnections()
     for conn in live:

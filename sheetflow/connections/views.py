@@ -52,6 +52,11 @@ def index(request: HttpRequest, project_id: int) -> HttpResponse:
     user = _user(request)
     project = get_project(user, project_id, Action.CONNECTIONS_VIEW)
     data = selectors.connections_of(project=project)
+    selectors.prime_permissions(
+        user=user,
+        connections=([data.upstream] if data.upstream else []) + data.requests + data.downstreams,
+        project=project,
+    )
     can_connect = can(user, project, Action.CONNECTIONS_CONNECT)
     context = {
         "project": project,

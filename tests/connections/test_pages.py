@@ -95,3 +95,29 @@ def test_company_admin_sets_review_on_the_company_page(cast: Cast, page_as) -> N
 def test_notifications_page_shows_unread_count(cast: Cast, pending, page_as) -> None:
     html = page_as(cast.gc_pm).get(reverse("notifications:list")).content.decode()
     assert "Review request" in html and 'class="notif-count"' in html
+
+
+def test_the_manager_page_asks_the_same_number_of_queries_for_many_downstreams(
+    cast: Cast, page_as
+) -> None:
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from sheetflow.connections.services import connection_request
+    from sheetflow.projects.services import project_create
+
+    def add_downstream(i: int) -> None:
+        project = project_create(company=cast.gc, name=f"Annex {i}", code=f"AX{i}")
+        connection_request(user=cast.gc_admin, downstream=project, upstream=cast.gc_project)
+
+    client = page_as(cast.gc_pm)
+    url = _index(cast.gc_project.pk)
+    add_downstream(0)
+    with CaptureQueriesContext(db) as one:
+        assert client.get(url).status_code == 200
+    for i in range(1, 6):
+        add_downstream(i)
+    with CaptureQueriesContext(db) as six:
+        html = client.get(url).content.decode()
+    assert "Annex 5" in html
+    assert len(six) == len(one)
