@@ -87,4 +87,7 @@ def load() -> list[DemoUser]:
                 drawings=drawings,
                 connection_manager=connection_manager,
             )
+    from sheetflow.drawings.demo import load as load_drawings
+
+    load_drawings(project=projects["RMC"], user=users["gary@apex.example"])
     return USERS
