@@ -163,13 +163,32 @@ def _back(project: Project, connection: Connection) -> HttpResponse:
     return redirect("connections:detail", project_id=project.pk, connection_id=connection.pk)
 
 
+def _act(
+    request: HttpRequest, project: Project, connection: Connection, do: Any, done: str
+) -> HttpResponse:
+    """Run one transition; a refusal by a rule or state shows as a message on the page."""
+    try:
+        do()
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, done)
+    return _back(project, connection)
+
+
 @login_required
 @require_POST
 def approve(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     project, connection = _get(request, project_id, connection_id)
-    services.connection_approve(user=_user(request), connection=connection)
-    messages.success(request, "Approved: the projects are connected.")
-    return _back(project, connection)
+    return _act(
+        request,
+        project,
+        connection,
+        lambda: services.connection_approve(user=_user(request), connection=connection),
+        "Approved: the projects are connected.",
+    )
 
 
 @login_required
@@ -177,18 +196,28 @@ def approve(request: HttpRequest, project_id: int, connection_id: int) -> HttpRe
 def reject(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     project, connection = _get(request, project_id, connection_id)
     reason = request.POST.get("reason", "")[:2000]
-    services.connection_reject(user=_user(request), connection=connection, reason=reason)
-    messages.success(request, "Request rejected.")
-    return _back(project, connection)
+    return _act(
+        request,
+        project,
+        connection,
+        lambda: services.connection_reject(
+            user=_user(request), connection=connection, reason=reason
+        ),
+        "Request rejected.",
+    )
 
 
 @login_required
 @require_POST
 def cancel(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     project, connection = _get(request, project_id, connection_id)
-    services.connection_cancel(user=_user(request), connection=connection)
-    messages.success(request, "Request cancelled.")
-    return _back(project, connection)
+    return _act(
+        request,
+        project,
+        connection,
+        lambda: services.connection_cancel(user=_user(request), connection=connection),
+        "Request cancelled.",
+    )
 
 
 @login_required
@@ -196,11 +225,17 @@ def cancel(request: HttpRequest, project_id: int, connection_id: int) -> HttpRes
 def undo(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     project, connection = _get(request, project_id, connection_id)
     side = request.POST.get("side") or None
-    done = services.connection_undo(user=_user(request), connection=connection, side=side)
-    if done.state == State.PENDING:
-        messages.success(request, "Approval undone: the request is pending again.")
+    try:
+        done = services.connection_undo(user=_user(request), connection=connection, side=side)
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.detail)
     else:
-        messages.success(request, "Connection undone.")
+        if done.state == State.PENDING:
+            messages.success(request, "Approval undone: the request is pending again.")
+        else:
+            messages.success(request, "Connection undone.")
     return _back(project, connection)
 
 

@@ -121,3 +121,32 @@ def test_the_manager_page_asks_the_same_number_of_queries_for_many_downstreams(
         html = client.get(url).content.decode()
     assert "Annex 5" in html
     assert len(six) == len(one)
+
+
+def test_a_refused_approval_shows_why_on_the_page(cast: Cast, pending, page_as) -> None:
+    from sheetflow.projects.services import project_update
+
+    project_update(project=cast.sub_project, is_active=False)
+    client = page_as(cast.gc_pm)
+    response = client.post(
+        reverse("connections:approve", args=[cast.gc_project.pk, pending.pk]), follow=True
+    )
+    assert "inactive" in response.content.decode()
+    assert Connection.objects.get(pk=pending.pk).state == State.PENDING
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_the_page(
+    cast: Cast, pending, page_as
+) -> None:
+    from sheetflow.notifications.models import Notification
+
+    note = Notification.objects.get(user=cast.gc_pm)
+    response = page_as(cast.gc_pm).post(reverse("notifications:open", args=[note.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "connections:detail", args=[cast.gc_project.pk, pending.pk]
+    )
+    note.refresh_from_db()
+    assert note.read_at is not None
+    other = page_as(cast.sub_pm).post(reverse("notifications:open", args=[note.pk]))
+    assert other.status_code == 404
