@@ -150,3 +150,16 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_page(
     assert note.read_at is not None
     other = page_as(cast.sub_pm).post(reverse("notifications:open", args=[note.pk]))
     assert other.status_code == 404
+
+
+def test_the_sync_box_shows_what_the_engine_recorded(cast: Cast, connected, page_as) -> None:
+    Connection.objects.filter(pk=connected.pk).update(
+        initial_total=200, initial_copied=50, last_error="Upstream blob missing"
+    )
+    html = (
+        page_as(cast.sub_pm)
+        .get(reverse("connections:detail", args=[cast.sub_project.pk, connected.pk]))
+        .content.decode()
+    )
+    assert "50 / 200 revisions" in html and 'aria-valuenow="25"' in html
+    assert "Upstream blob missing" in html
