@@ -4,7 +4,7 @@ import json
 from typing import Literal
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -37,6 +37,7 @@ from sheetflow.drawings.schemas import (
     SheetEditIn,
     UploadForm,
     UploadOut,
+    log_row,
 )
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
@@ -91,7 +92,7 @@ def drawing_list(request: HttpRequest, project_id: int, filters: Query[LogQuery]
             q=filters.q,
             sort=filters.sort,
         ),
-    )
+    ).map(log_row)
 
 
 @router.get(f"{P}/drawings/{{int:drawing_id}}", response={200: DrawingOut, **errors(401, 403, 404)})
@@ -162,7 +163,7 @@ def revision_download(
     project_id: int,
     revision_id: int,
     kind: Literal["sheet", "thumbnail", "image"],
-) -> HttpResponse:
+) -> FileResponse:
     """Download a revision's sheet PDF, or its rendered thumbnail or image (PNG)."""
     project = _project(request, project_id, Action.DRAWINGS_VIEW)
     revision = selectors.revision_get(user=_user(request), project=project, revision_id=revision_id)

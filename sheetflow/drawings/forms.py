@@ -37,7 +37,7 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(
+    pdf_files = MultipleFileField(
         label="PDF files",
         widget=MultipleFileInput(attrs={"accept": "application/pdf,.pdf"}),
         allow_empty_file=True,
@@ -95,5 +95,5 @@ class NameForm(forms.Form):
 
 
 class DisciplineForm(forms.Form):
-    prefix = forms.CharField(max_length=10)
+    letters = forms.CharField(max_length=10, label="Prefix")
     name = forms.CharField(max_length=DISCIPLINE_MAX, label="Discipline")

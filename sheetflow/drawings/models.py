@@ -157,8 +157,13 @@ class Drawing(Syncable):
         ordering = ["position", "number"]
         indexes = [
             models.Index(fields=["project", "change_seq"], name="drawing_project_seq"),
-            models.Index(fields=["project", "position", "number"], name="drawing_log_order"),
-            models.Index(fields=["project", "number"], name="drawing_log_number"),
+            # The log's default order, over live drawings only (a page of ids is read from
+            # the index alone, however deep).
+            models.Index(
+                fields=["project", "position", "number", "id"],
+                condition=LIVE,
+                name="drawing_log_order",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

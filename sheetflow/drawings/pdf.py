@@ -185,7 +185,8 @@ def render_png(data: bytes, width: int) -> bytes:
         bitmap = page.render(scale=width / page_width, may_draw_forms=False)
         image = bitmap.to_pil()
         out = io.BytesIO()
-        image.save(out, format="PNG", optimize=False)
+        # Fast zlib level: several times quicker to write, files ~40% larger; worth it here.
+        image.save(out, format="PNG", compress_level=1)
         page.close()
         return out.getvalue()
     finally:

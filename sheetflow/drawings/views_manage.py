@@ -53,7 +53,11 @@ def _apply(request: HttpRequest, project: object, what: str, op: str) -> None:
         dform = DisciplineForm(post)
         if not dform.is_valid():
             raise ServiceError("Give a prefix (letters) and a discipline name.")
-        services.discipline_set(project=project, **dform.cleaned_data)
+        services.discipline_set(
+            project=project,
+            prefix=dform.cleaned_data["letters"],
+            name=dform.cleaned_data["name"],
+        )
         messages.success(request, "Discipline map saved.")
         return
     form = NameForm(post)
@@ -84,6 +88,6 @@ def _apply(request: HttpRequest, project: object, what: str, op: str) -> None:
 
 def _valid_name(form: NameForm) -> str:
     if not form.is_valid():
-        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         raise ServiceError(errors or "Invalid name.")
     return str(form.cleaned_data["name"])

@@ -34,7 +34,7 @@ def upload(request: HttpRequest, project_id: int) -> HttpResponse:
             data = form.cleaned_data
             files = [
                 services.UploadedFile(name=f.name or "", file=f, size=f.size or 0)
-                for f in data["files"]
+                for f in data["pdf_files"]
             ]
             try:
                 pending = services.upload_create(
@@ -83,21 +83,20 @@ def review(request: HttpRequest, project_id: int, upload_uuid: UUID) -> HttpResp
         edits = []
         for s in sheets:
             i = s.index
-            values[i] = {
-                "number": request.POST.get(f"number_{i}", s.number),
-                "title": request.POST.get(f"title_{i}", s.title),
-                "revision": request.POST.get(f"revision_{i}", pending.revision_number),
-                "include": request.POST.get(f"include_{i}") == "on",
-            }
-            edits.append(
-                services.SheetEdit(
-                    index=i,
-                    number=values[i]["number"],
-                    title=values[i]["title"],
-                    revision_number=values[i]["revision"],
-                    include=values[i]["include"],
-                )
+            edit = services.SheetEdit(
+                index=i,
+                number=request.POST.get(f"number_{i}", s.number),
+                title=request.POST.get(f"title_{i}", s.title),
+                revision_number=request.POST.get(f"revision_{i}", pending.revision_number),
+                include=request.POST.get(f"include_{i}") == "on",
             )
+            values[i] = {
+                "number": edit.number,
+                "title": edit.title,
+                "revision": edit.revision_number,
+                "include": edit.include,
+            }
+            edits.append(edit)
         try:
             created = services.upload_confirm(upload=pending, user=user, edits=edits)
         except ServiceError as exc:

@@ -21,7 +21,7 @@ def log_url(cast: Cast) -> str:
 def upload_form(files: list[Any], **extra: Any) -> dict[str, Any]:
     area = Area.objects.filter(deleted_at__isnull=True).order_by("pk").first()
     return {
-        "files": files,
+        "pdf_files": files,
         "area": area.pk if area else "",
         "drawing_date": "2026-02-01",
         "received_date": "2026-02-02",
@@ -149,7 +149,7 @@ def test_admins_manage_areas_sets_and_disciplines(cast: Cast, page_as: Callable[
     url = f"{log_url(cast)}manage/"
     client.post(url, {"what": "area", "op": "create", "name": "Building B"})
     client.post(url, {"what": "set", "op": "create", "name": "Bid Set", "date": "2026-01-01"})
-    client.post(url, {"what": "discipline", "op": "set", "prefix": "q", "name": "Equipment"})
+    client.post(url, {"what": "discipline", "op": "set", "letters": "q", "name": "Equipment"})
     page = client.get(url)
     assert b"Building B" in page.content and b"Bid Set" in page.content
     assert b"Equipment" in page.content

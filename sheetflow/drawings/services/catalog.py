@@ -57,7 +57,9 @@ def _name_taken(
     qs = model.objects.filter(
         project=project, name__iexact=name, deleted_at__isnull=True, upstream_uuid__isnull=True
     )
-    return qs.exclude(pk=pk).exists()
+    if pk is not None:
+        qs = qs.exclude(pk=pk)
+    return qs.exists()
 
 
 def area_create(*, project: Project, name: str) -> Area:

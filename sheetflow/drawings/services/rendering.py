@@ -36,6 +36,8 @@ def revision_render(*, revision_id: int) -> None:
         .first()
     )
     failed = False
+    thumbnail_id: str | None
+    image_id: str | None
     with tracked_writes():
         if done:
             thumbnail_id, image_id = done

@@ -74,18 +74,17 @@ def revision_unique_clash(
     """Would this revision break SPEC §2's rule (same number, set and both dates)?"""
     if drawing.pk is None:
         return False
-    return (
-        Revision.objects.filter(
-            drawing=drawing,
-            revision_number=revision_number,
-            drawing_set=drawing_set,
-            drawing_date=drawing_date,
-            received_date=received_date,
-            deleted_at__isnull=True,
-        )
-        .exclude(pk=exclude_pk)
-        .exists()
+    qs = Revision.objects.filter(
+        drawing=drawing,
+        revision_number=revision_number,
+        drawing_set=drawing_set,
+        drawing_date=drawing_date,
+        received_date=received_date,
+        deleted_at__isnull=True,
     )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
 
 
 def _clash_error(number: str, revision_number: str) -> Conflict:
@@ -185,7 +184,7 @@ def revision_update(
     if received_date is not None:
         revision.received_date = received_date
     if drawing_set is not False:
-        if drawing_set is not None and drawing_set.project_id != revision.project_id:
+        if isinstance(drawing_set, DrawingSet) and drawing_set.project_id != revision.project_id:
             raise ServiceError("That set belongs to another project.", code="set_not_found")
         revision.drawing_set = drawing_set  # type: ignore[assignment]
     with transaction.atomic():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import IO
+from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -160,7 +161,7 @@ def upload_create(
     return upload
 
 
-def upload_get(*, project: Project, user: User, upload_uuid: object) -> Upload:
+def upload_get(*, project: Project, user: User, upload_uuid: UUID | str) -> Upload:
     """A pending upload of this project made by this user."""
     upload = (
         Upload.objects.select_related("area", "drawing_set")
