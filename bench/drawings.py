@@ -42,6 +42,7 @@ def _fill(project: Any, user: Any, revisions: int) -> None:
     drawings = max(1, revisions // per_drawing)
     prefixes = ["A", "S", "M", "E", "P", "FP", "C"]
     from sheetflow.drawings.models import DEFAULT_DISCIPLINES as disciplines
+
     with transaction.atomic():
         sets = []
         for k in range(per_drawing):
