@@ -87,7 +87,12 @@ class DrawingLog:
         if not isinstance(item, slice):
             raise TypeError("The drawing log is read by pages (slices).")
         page_ids = list(self.ids.values_list("id", flat=True)[item])
-        rows = Drawing.objects.filter(pk__in=page_ids).select_related(*self.related).in_bulk()
+        rows = (
+            Drawing.objects.filter(pk__in=page_ids)
+            .select_related(*self.related)
+            .order_by()
+            .in_bulk()
+        )
         page = [rows[pk] for pk in page_ids if pk in rows]
         return [self.transform(d) for d in page] if self.transform else page
 
