@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sheetflow.drawings.models import Area, Drawing, Revision, Upload
+from sheetflow.drawings.models import Area, Drawing, Revision
 from tests.cast import Cast
 from tests.drawings.factories import publish_sheets, sheet_pdf, upload_sheets
 
@@ -121,27 +121,6 @@ def test_connected_drawings_show_their_origin_and_withdrawn_revisions_a_warning(
     assert b"A-101" not in client.get(log_url(cast), {"source": "own"}).content
     drawing_page = client.get(f"{log_url(cast)}{revision.drawing_id}/")
     assert b'id="drawing-edit"' not in drawing_page.content
-
-
-def test_bad_uploads_show_a_message_and_leave_nothing(
-    cast: Cast, page_as: Callable[..., Any]
-) -> None:
-    from tests.drawings.badfiles import BAD_FILES
-    from tests.drawings.test_bad_input_api import assert_nothing_left
-
-    client = page_as(cast.gc_pm)
-    for kind, (data, _code) in BAD_FILES.items():
-        files = [SimpleUploadedFile(f"{kind}.pdf", data)]
-        response = client.post(f"{log_url(cast)}upload/", upload_form(files))
-        assert response.status_code == 400, kind
-        assert f"{kind}.pdf".encode() in response.content
-        assert_nothing_left()
-    long = client.post(
-        f"{log_url(cast)}upload/",
-        upload_form([SimpleUploadedFile("a.pdf", sheet_pdf(["A-1"]))], revision_number="R" * 21),
-    )
-    assert long.status_code == 400
-    assert not Upload.objects.exists()
 
 
 def test_admins_manage_areas_sets_and_disciplines(cast: Cast, page_as: Callable[..., Any]) -> None:
