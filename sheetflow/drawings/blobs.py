@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import IO
 
@@ -19,10 +20,9 @@ from sheetflow.drawings.models import Blob
 _CHUNK = 1024 * 1024
 
 
-class _Written:
-    """Blobs whose bytes this request wrote, so a failure can take them back."""
-
-    stack: list[list[Blob]] = []
+# Blobs whose bytes the current tracked block wrote, so a failure can take them back
+# (a context variable: each thread or task has its own).
+_written: ContextVar[list[Blob] | None] = ContextVar("sheetflow_blobs_written", default=None)
 
 
 def blob_path(sha256: str) -> str:
@@ -56,8 +56,9 @@ def blob_put(data: bytes | IO[bytes], content_type: str) -> Blob:
     except IntegrityError:
         # Someone stored the same bytes at the same moment: theirs is ours.
         return Blob.objects.get(pk=sha)
-    if _Written.stack:
-        _Written.stack[-1].append(blob)
+    written = _written.get()
+    if written is not None:
+        written.append(blob)
     return blob
 
 
@@ -86,7 +87,7 @@ def tracked_writes() -> Iterator[list[Blob]]:
     with it and this removes their files, so a refused upload leaves nothing behind.
     """
     written: list[Blob] = []
-    _Written.stack.append(written)
+    token = _written.set(written)
     try:
         yield written
     except BaseException:
@@ -94,7 +95,7 @@ def tracked_writes() -> Iterator[list[Blob]]:
             _remove_unreferenced(blob.path)
         raise
     finally:
-        _Written.stack.pop()
+        _written.reset(token)
 
 
 def blob_open(blob: Blob) -> IO[bytes]:
