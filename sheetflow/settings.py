@@ -231,6 +231,12 @@ CONNECTION_UNDO_SECONDS = env_int("CONNECTION_UNDO_SECONDS", 300)
 # How many times a notification email is tried before giving up (with growing delays).
 NOTIFICATION_EMAIL_ATTEMPTS = env_int("NOTIFICATION_EMAIL_ATTEMPTS", 5)
 
+# Sync engine: upstream changes applied per transaction (initial copy / live), and how long a
+# worker's claim on a connection lasts without renewal (a killed worker's claim expires).
+SYNC_INITIAL_WINDOW = env_int("SYNC_INITIAL_WINDOW", 20_000)
+SYNC_LIVE_WINDOW = env_int("SYNC_LIVE_WINDOW", 2_000)
+SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 30)
+
 # Sign-in attempts allowed per email and per client address in a 15-minute window.
 LOGIN_MAX_ATTEMPTS = env_int("LOGIN_MAX_ATTEMPTS", 10)
 

@@ -28,8 +28,6 @@ from sheetflow.drawings.models import Revision
 
 logger = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(seconds=30)
-
 
 def _worker_id() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -59,7 +57,7 @@ def claim_lease(connection_id: int, owner: str) -> bool:
     return (
         Connection.objects.filter(pk=connection_id, state=State.CONNECTED)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_owner=owner, lease_until=now + LEASE)
+        .update(lease_owner=owner, lease_until=now + _lease())
         == 1
     )
 
@@ -70,9 +68,12 @@ def release_lease(connection_id: int, owner: str) -> None:
     )
 
 
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+
+
 def _window_size(initial: bool) -> int:
-    key = "SYNC_INITIAL_WINDOW" if initial else "SYNC_LIVE_WINDOW"
-    return int(getattr(settings, key, 20_000 if initial else 2_000))
+    return int(settings.SYNC_INITIAL_WINDOW if initial else settings.SYNC_LIVE_WINDOW)
 
 
 def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applied, bool, int]:
@@ -83,7 +84,7 @@ def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applie
         # (a disconnect or undo waits for this window, or this window sees it and stops).
         renewed = Connection.objects.filter(
             pk=connection_id, state=State.CONNECTED, lease_owner=owner
-        ).update(lease_until=now + LEASE)
+        ).update(lease_until=now + _lease())
         if renewed != 1:
             raise LostLease()
         conn = Connection.objects.select_related("upstream__company", "upstream").get(
