@@ -187,5 +187,5 @@ def fanout(options: Options) -> None:
         for worker in workers:
             worker.terminate()
             worker.wait()
-    line("100 revisions × 100 downstreams", f"{elapsed:.2f} s")
+    line("100 revisions x 100 downstreams", f"{elapsed:.2f} s")
     line("revisions applied per second", f"{expected / elapsed:,.0f}")

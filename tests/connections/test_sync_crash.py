@@ -64,7 +64,7 @@ def test_workers_killed_mid_copy_again_and_again_leave_no_gap_and_no_duplicate(
         target = cursor + rng.randint(1, max(1, remaining // (14 - kills)))
         worker = start_worker(**SLOW)
         try:
-            assert wait_until(lambda: cursor_of(connection) >= target, timeout=60)
+            assert wait_until(lambda t=target: cursor_of(connection) >= t, timeout=60)
             time.sleep(rng.uniform(0, 0.03))
         finally:
             os.kill(worker.pid, signal.SIGKILL)
