@@ -10,6 +10,8 @@ from typing import Any
 from bench import Options, line, ratio, section, timings
 
 LOG_PAGE = 50
+# The baseline: a project small enough to be trivial, big enough for full 50-row pages.
+BASELINE = 1_000
 
 
 def _cast() -> Any:
@@ -133,7 +135,7 @@ def log(options: Options) -> None:
     cast = _cast()
     started = time.perf_counter()
     _fill(cast.gc_project, cast.gc_pm, options.revisions)
-    _fill(cast.sub_project, cast.sub_pm, 100)
+    _fill(cast.sub_project, cast.sub_pm, BASELINE)
     line("project size (revisions)", f"{revision_count(project=cast.gc_project):,}")
     line("built in", f"{time.perf_counter() - started:.1f} s")
     client = Client()
@@ -144,9 +146,9 @@ def log(options: Options) -> None:
     for label, api in (("API", True), ("page", False)):
         # Warm up (connections, template caches) before measuring.
         _measure(client, _urls(cast.gc_project.pk, options.revisions, 3, api=api))
-        base, base_q = _measure(small, _urls(cast.sub_project.pk, 100, n, api=api))
+        base, base_q = _measure(small, _urls(cast.sub_project.pk, BASELINE, n, api=api))
         big, big_q = _measure(client, _urls(cast.gc_project.pk, options.revisions, n, api=api))
-        line(f"log {label}, baseline project (100 revisions)", timings(base))
+        line(f"log {label}, baseline project ({BASELINE:,} revisions)", timings(base))
         line(f"log {label}, {options.revisions:,} revisions", timings(big))
         line(
             f"log {label}, ratio p50 big/baseline",

@@ -50,6 +50,42 @@ def rights(user: User, project: Project) -> dict[str, Any]:
     }
 
 
+def log_rows(drawings: Any, *, admin: bool) -> list[dict[str, Any]]:
+    """The log's rows as plain values for the template (see drawings/log.html)."""
+    rows = []
+    for d in drawings:
+        rev = selectors.shown_revision(d, admin=admin)
+        latest = d.latest_revision if admin else None
+        pending = (
+            latest.revision_number
+            if latest is not None and rev is not None and latest.pk != rev.pk
+            else ""
+        )
+        rows.append(
+            {
+                "id": d.pk,
+                "number": d.number,
+                "title": d.title,
+                "discipline": d.discipline,
+                "area": d.area.name,
+                "obsolete": d.status == "obsolete",
+                "connected": d.upstream_uuid is not None,
+                "upstream_company": d.upstream_company_name,
+                "upstream_project": d.upstream_project_name,
+                "rev": rev.pk if rev else None,
+                "revision": rev.revision_number if rev else "",
+                "thumbnail": bool(rev and rev.thumbnail_id),
+                "render_failed": bool(rev and rev.render_failed),
+                "unpublished": bool(rev and not rev.is_published),
+                "withdrawn": bool(rev and rev.withdrawn_upstream_at),
+                "pending": pending,
+                "set": rev.drawing_set.name if rev and rev.drawing_set else "",
+                "date": rev.drawing_date.isoformat() if rev else "",
+            }
+        )
+    return rows
+
+
 @login_required
 def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
     user = _user(request)
@@ -71,7 +107,7 @@ def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
     )
     log = selectors.drawing_log(user=user, project=project, filters=filters)
     page = Paginator(log, PAGE_SIZE).get_page(params.get("page"))  # type: ignore[arg-type,var-annotated]
-    rows = [(d, selectors.shown_revision(d, admin=admin)) for d in page.object_list]
+    rows = log_rows(page.object_list, admin=admin)
     kept = {k: params[k] for k in LOG_PARAMS if params.get(k)}
     context: dict[str, Any] = {
         "project": project,
