@@ -16,6 +16,7 @@ from sheetflow.accounts.models import Company, User
 from sheetflow.common.api import Pagination, errors
 from sheetflow.common.errors import NotFound, ServiceError
 from sheetflow.connections import selectors, services
+from sheetflow.connections.engine.status import sync_status
 from sheetflow.connections.models import Connection, State
 from sheetflow.notifications import selectors as lists
 from sheetflow.notifications.models import ListKind, ListMode
@@ -58,6 +59,20 @@ class SyncOut(Schema):
     last_error: str
     last_error_at: datetime | None
     failing_since: datetime | None
+    behind_changes: int = Field(description="Upstream changes not yet applied here")
+    behind_seconds: float = Field(description="Seconds since this connection was last caught up")
+
+
+class SyncRunOut(Schema):
+    id: int
+    kind: str
+    started_at: datetime
+    finished_at: datetime | None
+    applied: int
+    from_seq: int
+    to_seq: int
+    ok: bool | None
+    error: str
 
 
 class ConnectionOut(Schema):
@@ -84,7 +99,19 @@ class ConnectionOut(Schema):
 
     @staticmethod
     def resolve_sync(obj: Connection) -> SyncOut:
-        return SyncOut.from_orm(obj)
+        status = sync_status(obj, with_runs=False)
+        return SyncOut(
+            synced_seq=obj.synced_seq,
+            initial_total=obj.initial_total,
+            initial_copied=obj.initial_copied,
+            initial_done_at=obj.initial_done_at,
+            last_synced_at=obj.last_synced_at,
+            last_error=obj.last_error,
+            last_error_at=obj.last_error_at,
+            failing_since=obj.failing_since,
+            behind_changes=status.behind_changes,
+            behind_seconds=status.behind_seconds,
+        )
 
 
 class ProjectConnectionsOut(Schema):
@@ -280,6 +307,16 @@ def connection_disconnect(
         acknowledged=payload.acknowledged,
     )
     return _transition(request, done)
+
+
+@router.get(
+    "/connections/{connection_id}/sync-runs",
+    response={200: list[SyncRunOut], **errors(401, 403, 404, 422)},
+)
+@paginate(Pagination)
+def connection_sync_runs(request: HttpRequest, connection_id: int) -> object:
+    """The connection's sync runs, newest first, with what each applied."""
+    return _connection(request, connection_id).sync_runs.order_by("-pk")
 
 
 @router.get(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from sheetflow.accounts.models import Company, User
 from sheetflow.common.errors import Forbidden, NotFound
 from sheetflow.connections.models import LIVE_STATES, Connection, ConnectionEvent, State
 from sheetflow.connections.services import can_view_connection
+from sheetflow.drawings.models import ProjectSequence
 from sheetflow.drawings.selectors import revision_count
 from sheetflow.projects.models import Level, Project, ProjectMember
 from sheetflow.projects.permissions import Action, can, can_see
@@ -21,13 +22,15 @@ MAX_LIVE = 1000
 
 
 def _with_projects(qs: QuerySet[Connection]) -> QuerySet[Connection]:
+    # The upstream's change head comes along so sync status needs no query per connection.
+    head = ProjectSequence.objects.filter(project_id=OuterRef("upstream_id")).values("last_seq")
     return qs.select_related(
         "upstream__company",
         "downstream__company",
         "requested_by",
         "decided_by",
         "disconnected_by",
-    )
+    ).annotate(upstream_head=Subquery(head))
 
 
 def connection_get(*, user: User, connection_id: int, project: Project | None = None) -> Connection:

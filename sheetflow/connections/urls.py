@@ -9,6 +9,7 @@ urlpatterns = [
     path("settings/", views.list_settings, name="settings"),
     path("<int:connection_id>/", views.detail, name="detail"),
     path("<int:connection_id>/result/", views.result, name="result"),
+    path("<int:connection_id>/sync/", views.sync_box, name="sync"),
     path("<int:connection_id>/approve/", views.approve, name="approve"),
     path("<int:connection_id>/reject/", views.reject, name="reject"),
     path("<int:connection_id>/cancel/", views.cancel, name="cancel"),

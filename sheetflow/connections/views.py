@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Forbidden, NotFound, ServiceError
 from sheetflow.connections import rules, selectors, services
+from sheetflow.connections.engine.status import sync_status
 from sheetflow.connections.models import ApprovalMode, Connection, State
 from sheetflow.notifications import selectors as lists
 from sheetflow.notifications.models import ListKind, ListMode
@@ -154,9 +155,17 @@ def detail(request: HttpRequest, project_id: int, connection_id: int) -> HttpRes
         "actions": _actions(_user(request), connection),
         "undo_seconds_left": max(0, seconds_left),
         "events": selectors.events_of(connection=connection)[:200],
-        "runs": connection.sync_runs.all()[:10],
+        "status": sync_status(connection),
     }
     return render(request, "connections/detail.html", context)
+
+
+@login_required
+def sync_box(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
+    """The connection's sync status box, polled by the page while a copy is running."""
+    project, connection = _get(request, project_id, connection_id)
+    context = {"project": project, "connection": connection, "status": sync_status(connection)}
+    return render(request, "connections/_sync.html", context)
 
 
 def _back(project: Project, connection: Connection) -> HttpResponse:

@@ -184,15 +184,6 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
     return result
 
 
-def lag(connection: Connection) -> tuple[int, float]:
-    """How far behind upstream: (changes not yet applied, seconds since last caught up)."""
-    behind = max(0, sequence.current_seq(connection.upstream_id) - connection.synced_seq)
-    if not behind or connection.state != State.CONNECTED:
-        return 0, 0.0
-    since = connection.last_synced_at or connection.connected_at or timezone.now()
-    return behind, max(0.0, (timezone.now() - since).total_seconds())
-
-
 def count_published(project_id: int) -> int:
     return Revision.objects.filter(
         project_id=project_id, is_published=True, deleted_at__isnull=True

@@ -1,0 +1,188 @@
+"""How the engine is woken, who hears about it, and what the status shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django_tasks_db.models import DBTaskResult
+
+from sheetflow.accounts.services import company_create, user_create
+from sheetflow.connections.engine import copy as engine_copy
+from sheetflow.connections.engine.wakeups import behind_connections, sweep
+from sheetflow.connections.models import Connection
+from sheetflow.drawings.models import Revision
+from sheetflow.drawings.services import revisions_publish
+from sheetflow.notifications.models import Notification
+from sheetflow.projects.models import Level
+from sheetflow.projects.services import member_add, project_create
+from tests.cast import Cast
+from tests.connections.sync_helpers import connect, copies_in, published_upstream, sync
+from tests.drawings.factories import publish_sheets, upload_sheets
+
+
+def queued_syncs() -> list[int]:
+    rows = DBTaskResult.objects.filter(
+        task_path__endswith="sync_connection_task", status="READY"
+    ).values_list("args_kwargs", flat=True)
+    return sorted(row["args"][0] for row in rows)
+
+
+def events_of(user, event: str) -> list[Notification]:
+    return list(Notification.objects.filter(user=user, event=event))
+
+
+@pytest.mark.django_db
+def test_connecting_queues_the_initial_copy_and_the_worker_runs_it(cast: Cast, drain_tasks) -> None:
+    publish_sheets(cast.gc_project, cast.gc_pm, 2)
+    connection = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
+    assert queued_syncs() == [connection.pk]
+    drain_tasks()
+    assert copies_in(cast.sub_project) == published_upstream(cast.gc_project)
+    connection.refresh_from_db()
+    assert connection.initial_total == 2 and connection.initial_copied == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upstream_commit_wakes_every_connected_downstream(cast: Cast) -> None:
+    # Real commits, so the drawings app's after-commit signal fires as in production.
+    other = project_create(company=cast.sub, name="Second job", code="BE-2")
+    member_add(project=other, user=cast.sub_pm, connection_manager=Level.ADMIN)
+    first = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
+    second = connect(cast.sub_pm, other, cast.gc_project)
+    DBTaskResult.objects.all().delete()
+    waiting = upload_sheets(cast.gc_project, cast.gc_pm, ["A-900"])
+    DBTaskResult.objects.filter(task_path__endswith="sync_connection_task").delete()
+    revisions_publish(user=cast.gc_pm, revisions=waiting)
+    assert queued_syncs() == sorted([first.pk, second.pk])
+
+
+@pytest.mark.django_db
+def test_the_sweep_wakes_connections_that_are_behind_and_only_those(cast: Cast) -> None:
+    publish_sheets(cast.gc_project, cast.gc_pm, 1)
+    connection = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
+    sync(connection)
+    assert behind_connections() == []
+    publish_sheets(cast.gc_project, cast.gc_pm, 1, numbers=["S-300"])
+    DBTaskResult.objects.all().delete()
+    assert sweep() == 1
+    assert queued_syncs() == [connection.pk]
+    sync(connection)
+    assert behind_connections() == []
+
+
+@pytest.mark.django_db
+def test_one_upstream_fans_out_to_many_downstreams(cast: Cast, drain_tasks) -> None:
+    publish_sheets(cast.gc_project, cast.gc_pm, 3)
+    downstreams = []
+    for i in range(6):
+        company = company_create(name=f"Trade {i}")
+        admin = user_create(
+            email=f"t{i}@trade.test", full_name=f"Trade {i}", company=company,
+            password="x-password-1", is_company_admin=True,
+        )  # fmt: skip
+        project = project_create(company=company, name=f"Trade job {i}", code=f"T{i}")
+        member_add(project=cast.gc_project, user=admin, drawings=Level.READ_ONLY)
+        downstreams.append(connect(admin, project, cast.gc_project))
+    drain_tasks()
+    publish_sheets(cast.gc_project, cast.gc_pm, 2, numbers=["E-1", "E-2"])
+    sweep()
+    drain_tasks()
+    expected = published_upstream(cast.gc_project)
+    assert len(expected) == 5
+    for connection in downstreams:
+        assert copies_in(connection.downstream) == expected
+
+
+@pytest.mark.django_db
+def test_initial_sync_complete_and_new_sheets_are_notified_once_per_batch(
+    cast: Cast, drain_tasks
+) -> None:
+    publish_sheets(cast.gc_project, cast.gc_pm, 2)
+    connection = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
+    drain_tasks()
+    [complete] = events_of(cast.sub_pm, "sync_initial_complete")
+    assert "2 revisions" in complete.body
+    assert not events_of(cast.sub_pm, "sync_new_sheets")  # the initial copy is not "new"
+    publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=["M-1", "M-2", "M-3"])
+    sync(connection)
+    [batch] = events_of(cast.sub_pm, "sync_new_sheets")
+    assert "3 new revisions" in batch.body
+    for number in ("M-1", "M-2", "M-3"):
+        assert number in batch.body
+    assert batch.link.startswith(f"/projects/{cast.sub_project.pk}/drawings/")
+    # The upstream side hears nothing about the downstream's copies.
+    assert not Notification.objects.filter(user=cast.gc_pm, event__startswith="sync_").exists()
+
+
+@pytest.mark.django_db
+def test_a_sync_failing_for_ten_minutes_is_reported_once_to_the_connection_list(
+    cast: Cast, monkeypatch
+) -> None:
+    connection = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
+    sync(connection)
+    publish_sheets(cast.gc_project, cast.gc_pm, 1)
+
+    def broken(window):
+        raise RuntimeError("storage unreachable")
+
+    monkeypatch.setattr("sheetflow.connections.engine.runner.apply_window", broken)
+    start = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        from sheetflow.connections.engine.runner import sync_connection
+
+        assert "storage unreachable" in sync_connection(connection.pk).error
+        sweep()
+    assert not events_of(cast.sub_pm, "sync_failing")
+    with time_machine.travel(start + dt.timedelta(minutes=11), tick=False):
+        sync_connection(connection.pk)
+        sweep()
+        sweep()
+    [failing] = events_of(cast.sub_pm, "sync_failing")
+    assert "storage unreachable" in failing.body
+    connection.refresh_from_db()
+    assert connection.last_error.startswith("RuntimeError") and connection.failing_since == start
+    monkeypatch.setattr(
+        "sheetflow.connections.engine.runner.apply_window", engine_copy.apply_window
+    )
+    sync(connection)
+    assert connection.failing_since is None
+    assert copies_in(cast.sub_project) == published_upstream(cast.gc_project)
+
+
+@pytest.mark.django_db
+def test_status_shows_lag_progress_and_runs_in_the_api_and_the_page(
+    cast: Cast, api_as, page_as
+) -> None:
+    publish_sheets(cast.gc_project, cast.gc_pm, 2)
+    connection = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
+    before = api_as(cast.sub_pm).get(f"/connections/{connection.pk}").json()["sync"]
+    assert before["behind_changes"] > 0 and before["initial_total"] == 2
+    sync(connection)
+    after = api_as(cast.sub_pm).get(f"/connections/{connection.pk}").json()["sync"]
+    assert after["behind_changes"] == 0 and after["initial_copied"] == 2
+    runs = api_as(cast.gc_pm).get(f"/connections/{connection.pk}/sync-runs").json()
+    assert runs["count"] == 1 and runs["items"][0]["applied"] == 2
+    assert api_as(cast.outsider).get(f"/connections/{connection.pk}/sync-runs").status_code == 404
+    box = page_as(cast.sub_pm).get(
+        f"/projects/{cast.sub_project.pk}/connections/{connection.pk}/sync/"
+    )
+    html = box.content.decode()
+    assert "Initial copy: 2 / 2 revisions" in html and "up to date" in html
+    assert "hx-trigger" not in html  # nothing moving: the box stops polling
+    outsider = page_as(cast.outsider).get(
+        f"/projects/{cast.sub_project.pk}/connections/{connection.pk}/sync/"
+    )
+    assert outsider.status_code == 404
+
+
+@pytest.mark.django_db
+def test_copies_awaiting_review_are_published_downstream_in_bulk(cast: Cast) -> None:
+    publish_sheets(cast.gc_project, cast.gc_pm, 3)
+    connection = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
+    sync(connection)
+    copies = list(Revision.objects.filter(project=cast.sub_project))
+    assert revisions_publish(user=cast.sub_pm, revisions=copies) == 3
+    assert Revision.objects.filter(project=cast.sub_project, is_published=True).count() == 3
+    assert Connection.objects.get(pk=connection.pk).state == "connected"
