@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import NotFound
@@ -124,7 +124,11 @@ def drawing_log(*, user: User, project: Project, filters: LogFilters) -> Drawing
     if filters.published == "published":
         qs = qs.filter(current_revision__isnull=False)
     elif filters.published == "unpublished" and admin:
-        qs = qs.filter(latest_revision__is_published=False)
+        # The latest revision is unpublished exactly when it is not the current one (the
+        # latest published); comparing the two pointers needs no join.
+        qs = qs.filter(latest_revision__isnull=False).filter(
+            Q(current_revision__isnull=True) | ~Q(latest_revision=F("current_revision"))
+        )
     if filters.source == "own":
         qs = qs.filter(upstream_uuid__isnull=True)
     elif filters.source == "connected":

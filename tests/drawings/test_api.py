@@ -85,6 +85,12 @@ def test_readers_see_published_revisions_only(cast: Cast, api_as: Callable[..., 
     assert [d["number"] for d in admin_log["items"]] == ["A-101", "A-900"]
     pending = api_as(cast.gc_pm).get(f"/projects/{pid}/drawings", {"published": "unpublished"})
     assert [d["number"] for d in pending.json()["items"]] == ["A-900"]
+    # A published drawing with a newer unpublished revision is pending too.
+    upload_sheets(cast.gc_project, cast.gc_pm, ["A-101"], revision="1")
+    pending = api_as(cast.gc_pm).get(f"/projects/{pid}/drawings", {"published": "unpublished"})
+    assert [d["number"] for d in pending.json()["items"]] == ["A-101", "A-900"]
+    assert pending.json()["items"][0]["current_revision"]["revision_number"] == "0"
+    assert pending.json()["items"][0]["latest_revision"]["revision_number"] == "1"
     hidden = Revision.objects.get(drawing__number="A-900")
     assert api_as(cast.gc_reader).get(f"/projects/{pid}/revisions/{hidden.pk}").status_code == 404
 
