@@ -198,8 +198,9 @@ def _statements() -> dict[str, Any]:
     # (to refresh). Their drawings, sets and areas must have copies before they do, and so
     # must the areas of drawings whose copies are refreshed (a drawing may change area).
     wanted_revs = (
-        f"SELECT u.{c(Revision, 'id')} FROM {t_rev} u WHERE ({publishable}) "
-        f"OR ({in_window} AND {copy_exists(t_rev, Revision)})"
+        f"SELECT u.{c(Revision, 'id')} FROM {t_rev} u WHERE {publishable} "
+        f"UNION SELECT u.{c(Revision, 'id')} FROM {t_rev} u "
+        f"WHERE {in_window} AND {copy_exists(t_rev, Revision)}"
     )
     wanted_drawings = (
         f"SELECT r.{c(Revision, 'drawing')} FROM {t_rev} r "
@@ -233,9 +234,11 @@ def _statements() -> dict[str, Any]:
         sets = [f"{c(model, n)} = " + up.format(col=f"u.{c(model, n)}") for n in sql.copied]
         sets += [f"{c(model, n)} = {expr}" for n, expr in extra.items()]
         sets.append(f"{c(model, 'change_seq')} = %(seq)s")
+        # Copies this window has just created are current already.
         return (
             f"UPDATE {table} SET {', '.join(sets)} "
-            f"WHERE {c(model, 'project')} = %(down)s AND {c(model, 'upstream_uuid')} IN "
+            f"WHERE {c(model, 'project')} = %(down)s AND {c(model, 'created_at')} <> %(now)s "
+            f"AND {c(model, 'upstream_uuid')} IN "
             f"(SELECT u.{c(model, 'uuid')} FROM {table} u WHERE u.{c(model, 'project')} = %(up)s "
             f"AND u.{c(model, 'change_seq')} > %(lo)s AND u.{c(model, 'change_seq')} <= %(hi)s)"
         )
@@ -295,29 +298,38 @@ def _statements() -> dict[str, Any]:
                 "withdrawn_upstream_at": withdrawn,
             },
         )
-        + f" AND {c(Revision, 'created_at')} <> %(now)s"
+
     )
     count_withdrawn = (
         f"SELECT COUNT(*) FROM {t_rev} WHERE {c(Revision, 'project')} = %(down)s "
         f"AND {c(Revision, 'change_seq')} = %(seq)s "
         f"AND {c(Revision, 'withdrawn_upstream_at')} IS NOT NULL"
     )
-    # Drawings whose revisions changed in this window get their pointers recomputed.
-    newest = (
-        f"SELECT r.{c(Revision, 'id')} FROM {t_rev} r WHERE r.{c(Revision, 'drawing')} = "
-        f"{t_drawing}.{c(Drawing, 'id')} AND r.{c(Revision, 'deleted_at')} IS NULL {{extra}}"
-        f"ORDER BY r.{c(Revision, 'drawing_date')} DESC, r.{c(Revision, 'received_date')} DESC, "
-        f"r.{c(Revision, 'id')} DESC LIMIT 1"
+    # Drawings whose revisions changed in this window get their pointers recomputed, set-based:
+    # the newest live revision (latest) and the newest published one (current), by drawing
+    # date, received date, then id — the drawings app's order.
+    touched = (
+        f"SELECT r.{c(Revision, 'drawing')} FROM {t_rev} r "
+        f"WHERE r.{c(Revision, 'project')} = %(down)s AND r.{c(Revision, 'change_seq')} = %(seq)s"
     )
-    only_published = f"AND r.{c(Revision, 'is_published')} = %(true)s "
-    pointers = (
-        f"UPDATE {t_drawing} SET {c(Drawing, 'latest_revision')} = ({newest.format(extra='')}), "
-        f"{c(Drawing, 'current_revision')} = ({newest.format(extra=only_published)}) "
-        f"WHERE {c(Drawing, 'project')} = %(down)s AND {c(Drawing, 'id')} IN "
-        f"(SELECT r.{c(Revision, 'drawing')} FROM {t_rev} r "
-        f"WHERE r.{c(Revision, 'project')} = %(down)s "
-        f"AND r.{c(Revision, 'change_seq')} = %(seq)s)"
-    )
+
+    def newest(column: str, only_published: bool) -> str:
+        published = f"AND r.{c(Revision, 'is_published')} = %(true)s " if only_published else ""
+        return (
+            f"WITH ranked AS (SELECT r.{c(Revision, 'drawing')} AS drawing_id, "
+            f"r.{c(Revision, 'id')} AS revision_id, ROW_NUMBER() OVER (PARTITION BY "
+            f"r.{c(Revision, 'drawing')} ORDER BY r.{c(Revision, 'drawing_date')} DESC, "
+            f"r.{c(Revision, 'received_date')} DESC, r.{c(Revision, 'id')} DESC) AS n "
+            f"FROM {t_rev} r WHERE r.{c(Revision, 'drawing')} IN ({touched}) "
+            f"AND r.{c(Revision, 'deleted_at')} IS NULL {published}) "
+            f"UPDATE {t_drawing} SET {c(Drawing, column)} = ranked.revision_id FROM ranked "
+            f"WHERE ranked.drawing_id = {t_drawing}.{c(Drawing, 'id')} AND ranked.n = 1"
+        )
+
+    pointers = [
+        newest("latest_revision", only_published=False),
+        newest("current_revision", only_published=True),
+    ]
     return {
         "statements": [
             ("areas", insert_parents(area, Area, t_area, wanted_areas)),
@@ -378,7 +390,8 @@ def apply_window(window: Window) -> Applied:
             elif name == "refresh_revisions":
                 applied.updated = max(cursor.rowcount, 0)
         if applied.created or applied.updated:
-            cursor.execute(sql["pointers"], params)
+            for statement in sql["pointers"]:
+                cursor.execute(statement, params)
         if applied.updated:
             cursor.execute(sql["count_withdrawn"], params)
             applied.withdrawn = int(cursor.fetchone()[0])
