@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from django.urls import reverse
@@ -168,7 +168,7 @@ class RevisionPatch(Schema):
 
 
 class RevisionIds(Schema):
-    revision_ids: list[int] = Field(min_length=1, max_length=1000)
+    revision_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
 
 
 class CountOut(Schema):
