@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -61,7 +62,45 @@ class Pagination(LimitOffsetPagination):
         super().__init__(max_limit=MAX_LIMIT, **kwargs)
 
 
-api = NinjaAPI(
+UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+
+
+def _declare_framework_errors(schema: dict[str, Any]) -> None:
+    """Declare the errors the framework itself gives, on every operation they can reach.
+
+    Whatever an endpoint declares, the API also answers 422 for parameters or a body that do
+    not validate, 400 for a body it cannot parse, 404 for an address whose path parameters
+    match no route, and 403 to a cookie-authenticated write without a CSRF token.
+    """
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            params = operation.get("parameters", [])
+            codes = []
+            if params or "requestBody" in operation:
+                codes.append(422)
+            if "requestBody" in operation:
+                codes.append(400)
+            if any(p.get("in") == "path" for p in params):
+                codes.append(404)
+            if method in UNSAFE_METHODS and operation.get("security"):
+                codes.append(403)
+            for code in codes:
+                responses.setdefault(
+                    code, {"description": HTTPStatus(code).phrase, "content": content}
+                )
+            operation["responses"] = dict(sorted(responses.items(), key=lambda kv: str(kv[0])))
+
+
+class SheetflowApi(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        _declare_framework_errors(schema)
+        return schema
+
+
+api = SheetflowApi(
     title="Sheetflow API",
     version="1",
     urls_namespace="api",
