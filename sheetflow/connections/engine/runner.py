@@ -130,6 +130,14 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
         return result
     result.claimed = True
     conn = Connection.objects.get(pk=connection_id)
+    # The committed upstream head: every change numbered up to it is visible now,
+    # because numbers are taken under the counter's row lock until commit.
+    high = sequence.current_seq(conn.upstream_id)
+    if conn.synced_seq >= high and conn.initial_done_at is not None:
+        # A duplicate wake-up: nothing to do, and no run worth recording.
+        release_lease(connection_id, owner)
+        result.caught_up = True
+        return result
     run = SyncRun.objects.create(
         connection=conn,
         kind=SyncRun.Kind.INITIAL if conn.initial_done_at is None else SyncRun.Kind.LIVE,
@@ -137,9 +145,6 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
         to_seq=conn.synced_seq,
     )
     try:
-        # The committed upstream head: every change numbered up to it is visible now,
-        # because numbers are taken under the counter's row lock until commit.
-        high = sequence.current_seq(conn.upstream_id)
         cursor = conn.synced_seq
         while cursor < high and (max_windows is None or result.windows < max_windows):
             applied, _initial, cursor = _apply_one_window(connection_id, owner, high)
