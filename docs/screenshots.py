@@ -1,0 +1,236 @@
+"""Regenerate the README tour screenshots in docs/screenshots/.
+
+    .venv/bin/python docs/screenshots.py
+
+Loads the demo data into a throwaway data folder, connects two subcontractor projects to the
+contractor's (one connected and synced, one waiting for review), starts the web server and a
+worker on it, and photographs the main pages with Playwright and Debian's Chromium.
+Images are 1280 px wide at most, palette-quantised PNGs under 150 KB each.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+MAX_BYTES = 150_000
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sheetflow(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "sheetflow.cli", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare(env: dict[str, str]) -> dict[str, int]:
+    """Demo data plus connections in the states the tour shows; returns ids of interest."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sheetflow.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from sheetflow.accounts.models import User
+    from sheetflow.connections.models import ApprovalMode
+    from sheetflow.connections.services import company_setting_update, connection_request
+    from sheetflow.projects.models import Project
+
+    def user(email: str) -> User:
+        return User.objects.get(email=email)
+
+    rmc = Project.objects.get(code="RMC")
+    electrical = Project.objects.get(code="BE-RMC")
+    hvac = Project.objects.get(code="CM-RMC")
+    if not electrical.downstream_connections.exists():
+        connection_request(
+            user=user("bella@brightline.example"), downstream=electrical, upstream=rmc
+        )
+    alice = user("alice@apex.example")
+    company_setting_update(user=alice, company=alice.company, approval_mode=ApprovalMode.REVIEW)
+    if not hvac.downstream_connections.exists():
+        connection_request(user=user("cora@cornerstone.example"), downstream=hvac, upstream=rmc)
+    from django.db import connection
+
+    connection.close()
+    return {"rmc": rmc.pk, "electrical": electrical.pk, "hvac": hvac.pk}
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def save(page: object, name: str, *, full_page: bool = False) -> None:
+    """Screenshot, then quantise to a palette PNG so the tour stays small."""
+    from PIL import Image
+
+    raw = page.screenshot(full_page=full_page)  # type: ignore[attr-defined]
+    image = Image.open(io.BytesIO(raw)).convert("RGB")
+    if image.width > 1280:
+        image = image.resize((1280, round(image.height * 1280 / image.width)))
+    if image.height > 1600:
+        image = image.crop((0, 0, image.width, 1600))
+    for colours in (128, 64, 32):
+        out = io.BytesIO()
+        image.quantize(colors=colours, method=Image.Quantize.MEDIANCUT).save(
+            out, "PNG", optimize=True
+        )
+        if out.tell() < MAX_BYTES:
+            break
+    (OUT / f"{name}.png").write_bytes(out.getvalue())
+    print(f"{name}.png  {image.width}x{image.height}  {out.tell() // 1024} KB")
+
+
+def photograph(site: str, ids: dict[str, int]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from sheetflow.demo import PASSWORD
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport=VIEWPORT)
+
+        def sign_in(email: str) -> None:
+            page.context.clear_cookies()
+            page.goto(f"{site}/accounts/sign-in/")
+            page.get_by_label("Email").fill(email)
+            page.get_by_label("Password").fill(PASSWORD)
+
+        sign_in("gary@apex.example")
+        save(page, "sign-in")
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{site}/projects/")
+        save(page, "projects")
+
+        drawings = f"{site}/projects/{ids['rmc']}/drawings/"
+        page.goto(drawings)
+        expect(page.locator("img.dw-thumb").first).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        save(page, "drawing-log")
+
+        page.goto(f"{drawings}upload/")
+        from sheetflow.drawings.samples import drawing_set_pdf
+
+        pdf = Path(tempfile.mkdtemp()) / "Addendum 2.pdf"
+        pdf.write_bytes(
+            drawing_set_pdf(
+                (("A-105", "Enlarged Plan - Lobby"), ("A-106", "Enlarged Plan - Imaging")),
+                revision="0",
+            )
+        )
+        page.get_by_label("PDF files").set_input_files(str(pdf))
+        page.get_by_label("…or a new set named").fill("Addendum 2")
+        page.get_by_label("Revision status").fill("For Construction")
+        page.get_by_role("button", name="Upload and review").click()
+        expect(page.get_by_role("heading", name="Review 2 sheets")).to_be_visible()
+        save(page, "upload-review")
+
+        page.goto(f"{site}/projects/{ids['rmc']}/connections/")
+        save(page, "connection-manager", full_page=True)
+        page.get_by_role("link", name="Review", exact=True).click()
+        expect(page.get_by_role("heading", name="Review request")).to_be_visible()
+        save(page, "review-request")
+        page.goto(f"{site}/notifications/")
+        save(page, "notifications")
+
+        sign_in("bella@brightline.example")
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{site}/projects/{ids['electrical']}/connections/")
+        page.locator("#upstream").get_by_role("link", name="Open", exact=True).click()
+        expect(page.locator("#sync")).to_contain_text("complete")
+        save(page, "connection-sync", full_page=True)
+        browser.close()
+
+
+def wizard(site: str, project_id: int) -> None:
+    """The connect wizard, seen by a subcontractor whose project has no upstream yet."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from sheetflow.demo import PASSWORD
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(f"{site}/accounts/sign-in/")
+        page.get_by_label("Email").fill("gary@apex.example")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{site}/projects/{project_id}/connections/connect/")
+        page.get_by_label("Upstream company").select_option(label="Apex Builders")
+        page.get_by_label("Upstream project").select_option(label="RMC Riverside Medical Center")
+        page.get_by_role("button", name="Next").click()
+        expect(page.get_by_role("heading", name="Things to consider")).to_be_visible()
+        save(page, "connect-wizard", full_page=True)
+        browser.close()
+
+
+def main() -> None:
+    data = Path(tempfile.mkdtemp(prefix="sheetflow-tour-"))
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SQLITE_PATH"}},
+        "DATA_DIR": str(data),
+        "DEBUG": "1",
+        "SITE_URL": site,
+        "EMAIL_URL": "locmem://",
+    }
+    sheetflow(env, "migrate", "--verbosity", "0")
+    sheetflow(env, "demo")
+    ids = prepare(env)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "sheetflow.cli", "worker", "--interval", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"{site}/accounts/sign-in/")
+        time.sleep(3)  # let the worker finish the initial copy before the photographs
+        photograph(site, ids)
+        wizard(site, harbor_view(env))
+    finally:
+        for process in (server, worker):
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def harbor_view(env: dict[str, str]) -> int:
+    from sheetflow.projects.models import Project
+
+    return Project.objects.get(code="HVO").pk
+
+
+if __name__ == "__main__":
+    main()
