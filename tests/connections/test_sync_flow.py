@@ -36,6 +36,7 @@ def events_of(user, event: str) -> list[Notification]:
 @pytest.mark.django_db
 def test_connecting_queues_the_initial_copy_and_the_worker_runs_it(cast: Cast, drain_tasks) -> None:
     publish_sheets(cast.gc_project, cast.gc_pm, 2)
+    drain_tasks()  # thumbnails first, so the upstream is complete when the copy starts
     connection = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
     assert queued_syncs() == [connection.pk]
     drain_tasks()
