@@ -20,11 +20,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import ViewportSize
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 MAX_BYTES = 150_000
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
 
 def free_port() -> int:
