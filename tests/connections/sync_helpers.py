@@ -58,3 +58,19 @@ def _shape(r: Revision) -> tuple[Any, ...]:
         r.sheet_id,
         r.thumbnail_id,
     )
+
+
+def settle(drain_tasks: Any) -> None:
+    """Run queued tasks and sweeps until nothing is left to do.
+
+    Inside a test transaction nothing commits, so the after-commit wake-ups never fire; the
+    sweep stands in for them, exactly as it does for a lost wake-up in production.
+    """
+    from sheetflow.connections.engine.wakeups import sweep
+
+    for _ in range(20):
+        ran = drain_tasks()
+        woken = sweep()
+        if not ran and not woken:
+            return
+    raise AssertionError("tasks kept coming: the sync never settled")

@@ -18,7 +18,7 @@ from sheetflow.notifications.models import Notification
 from sheetflow.projects.models import Level
 from sheetflow.projects.services import member_add, project_create
 from tests.cast import Cast
-from tests.connections.sync_helpers import connect, copies_in, published_upstream, sync
+from tests.connections.sync_helpers import connect, copies_in, published_upstream, settle, sync
 from tests.drawings.factories import publish_sheets, upload_sheets
 
 
@@ -86,10 +86,9 @@ def test_one_upstream_fans_out_to_many_downstreams(cast: Cast, drain_tasks) -> N
         project = project_create(company=company, name=f"Trade job {i}", code=f"T{i}")
         member_add(project=cast.gc_project, user=admin, drawings=Level.READ_ONLY)
         downstreams.append(connect(admin, project, cast.gc_project))
-    drain_tasks()
+    settle(drain_tasks)
     publish_sheets(cast.gc_project, cast.gc_pm, 2, numbers=["E-1", "E-2"])
-    sweep()
-    drain_tasks()
+    settle(drain_tasks)
     expected = published_upstream(cast.gc_project)
     assert len(expected) == 5
     for connection in downstreams:
