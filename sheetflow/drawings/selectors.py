@@ -126,9 +126,10 @@ def drawing_log(*, user: User, project: Project, filters: LogFilters) -> Drawing
     elif filters.published == "unpublished" and admin:
         # The latest revision is unpublished exactly when it is not the current one (the
         # latest published); comparing the two pointers needs no join.
-        qs = qs.filter(latest_revision__isnull=False).filter(
-            Q(current_revision__isnull=True) | ~Q(latest_revision=F("current_revision"))
-        )
+        # A copy withdrawn upstream is not awaiting review (SPEC §5), so it is left out.
+        qs = qs.filter(
+            latest_revision__isnull=False, latest_revision__withdrawn_upstream_at__isnull=True
+        ).filter(Q(current_revision__isnull=True) | ~Q(latest_revision=F("current_revision")))
     if filters.source == "own":
         qs = qs.filter(upstream_uuid__isnull=True)
     elif filters.source == "connected":

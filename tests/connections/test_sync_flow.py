@@ -13,7 +13,7 @@ from sheetflow.connections.engine import copy as engine_copy
 from sheetflow.connections.engine.wakeups import behind_connections, sweep
 from sheetflow.connections.models import Connection
 from sheetflow.drawings.models import Revision
-from sheetflow.drawings.services import revisions_publish
+from sheetflow.drawings.services import revisions_publish, revisions_unpublish
 from sheetflow.notifications.models import Notification
 from sheetflow.projects.models import Level
 from sheetflow.projects.services import member_add, project_create
@@ -186,3 +186,22 @@ def test_copies_awaiting_review_are_published_downstream_in_bulk(cast: Cast) -> 
     assert revisions_publish(user=cast.sub_pm, revisions=copies) == 3
     assert Revision.objects.filter(project=cast.sub_project, is_published=True).count() == 3
     assert Connection.objects.get(pk=connection.pk).state == "connected"
+
+
+@pytest.mark.django_db
+def test_the_review_queue_lists_connected_copies_with_provenance_but_not_withdrawn_ones(
+    cast: Cast, page_as
+) -> None:
+    _first, second = publish_sheets(cast.gc_project, cast.gc_pm, 2, numbers=["A-1", "A-2"])
+    connection = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
+    sync(connection)
+    revisions_unpublish(user=cast.gc_pm, revisions=[second])
+    sync(connection)
+    client = page_as(cast.sub_pm)
+    queue = client.get(
+        f"/projects/{cast.sub_project.pk}/drawings/?source=connected&published=unpublished"
+    ).content.decode()
+    assert "A-1" in queue and "from Apex Builders · Riverside Medical Center" in queue
+    assert "A-2" not in queue
+    log = client.get(f"/projects/{cast.sub_project.pk}/drawings/").content.decode()
+    assert "Withdrawn upstream" in log and "A-2" in log

@@ -14,7 +14,7 @@ LISTED = 50  # sheets named in one message; the rest are counted
 
 def _review_link(connection: Connection) -> str:
     # The downstream drawing log, filtered to the connected revisions awaiting review.
-    return f"/projects/{connection.downstream_id}/drawings/?source=connected&published=no"
+    return f"/projects/{connection.downstream_id}/drawings/?source=connected&published=unpublished"
 
 
 def announce_initial_complete(connection: Connection) -> None:
