@@ -20,10 +20,10 @@ from tests.connections.sync_helpers import connect, copies_in, published_upstrea
 from tests.drawings.factories import publish_sheets, upload_sheets
 from tests.worker_processes import start_worker, stop
 
-SHEETS = 240
+SHEETS = 160
 # Tiny windows and a short lease make a copy of a few hundred sheets take many transactions,
 # so kills land in the middle of it, and a killed worker's lease frees up quickly.
-SLOW = {"SYNC_INITIAL_WINDOW": "2", "SYNC_LIVE_WINDOW": "2", "SYNC_LEASE_SECONDS": "1"}
+SLOW = {"SYNC_INITIAL_WINDOW": "3", "SYNC_LIVE_WINDOW": "3", "SYNC_LEASE_SECONDS": "1"}
 
 
 def wait_until(predicate, timeout: float = 90.0, every: float = 0.02) -> bool:
