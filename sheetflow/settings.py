@@ -224,6 +224,10 @@ UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 2000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Widths in pixels of a sheet's thumbnail (drawing log) and of its larger rendering (viewer).
+DRAWINGS_THUMBNAIL_WIDTH = env_int("DRAWINGS_THUMBNAIL_WIDTH", 400)
+DRAWINGS_IMAGE_WIDTH = env_int("DRAWINGS_IMAGE_WIDTH", 2000)
+
 # Projects with more drawing revisions than this cannot be connected.
 CONNECTION_MAX_REVISIONS = env_int("CONNECTION_MAX_REVISIONS", 50_000)
 # How long after becoming connected a connection may be undone, in seconds.

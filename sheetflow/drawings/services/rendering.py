@@ -17,8 +17,8 @@ logger = logging.getLogger(__name__)
 
 def _widths() -> tuple[int, int]:
     return (
-        int(getattr(settings, "DRAWINGS_THUMBNAIL_WIDTH", 400)),
-        int(getattr(settings, "DRAWINGS_IMAGE_WIDTH", 2000)),
+        settings.DRAWINGS_THUMBNAIL_WIDTH,
+        settings.DRAWINGS_IMAGE_WIDTH,
     )
 
 
