@@ -63,9 +63,7 @@ class Syncable(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # No index of its own: every syncable table has one on (project, change_seq), which serves
     # project lookups too. Fewer indexes make the sync engine's bulk copies cheaper.
-    project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
     change_seq = models.BigIntegerField(default=0)
     deleted_at = models.DateTimeField(null=True, blank=True)
     # Set on a connected copy: the uuid of the upstream row it mirrors.
