@@ -15,13 +15,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections, transaction
-from django.test import override_settings
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -39,9 +35,9 @@ from sheetflow.notifications.models import Notification
 from sheetflow.projects.models import ProjectMember
 from tests.cast import build_cast
 from tests.drawings.factories import DATE, as_upload, publish_sheets, sheet_pdf
+from tests.security.world import drain, module_world
 
 EXAMPLES = 8
-FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -69,27 +65,6 @@ class World:
     ids: dict[str, Any]
 
 
-def _drain() -> None:
-    """Run queued tasks (renders, the initial copy, emails) in this process."""
-    worker = Worker(
-        queue_names=["*"],
-        excluded_queue_names=[],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="fuzz",
-    )
-    while True:
-        with transaction.atomic():
-            result = DBTaskResult.objects.ready().get_locked()
-            if result is None:
-                return
-            result.claim(worker.worker_id)
-        worker.run_task(result)
-
-
 def _build_world() -> World:
     """The contractor's admin, a connected subcontractor, published sheets, a pending upload."""
     cast = build_cast()
@@ -97,7 +72,7 @@ def _build_world() -> World:
         user=cast.sub_pm, downstream=cast.sub_project, upstream=cast.gc_project
     )
     revisions = publish_sheets(cast.gc_project, cast.gc_pm, 3)
-    _drain()
+    drain()
     area = Area.objects.filter(project=cast.gc_project).first()
     assert area is not None
     drawing_set = set_create(project=cast.gc_project, name="Bid Set", date=DATE)
@@ -136,15 +111,8 @@ def world(
 ) -> Iterator[World]:
     """Built once for the module inside a transaction rolled back at its end; every test
     runs in its own savepoint on top of it, so one operation's writes never reach another."""
-    media = tmp_path_factory.mktemp("media")
-    storages = {**django_settings.STORAGES, "default": {"BACKEND": FILE_STORAGE}}
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=str(media), STORAGES=storages),
-        transaction.atomic(),
-    ):
-        yield _build_world()
-        transaction.set_rollback(True)
+    with module_world(_build_world, django_db_blocker, tmp_path_factory.mktemp("media")) as w:
+        yield w
 
 
 @pytest.fixture
