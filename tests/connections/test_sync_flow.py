@@ -107,6 +107,7 @@ def test_initial_sync_complete_and_new_sheets_are_notified_once_per_batch(
     assert not events_of(cast.sub_pm, "sync_new_sheets")  # the initial copy is not "new"
     publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=["M-1", "M-2", "M-3"])
     sync(connection)
+    drain_tasks()  # the batch's message is rendered by a task of its own
     [batch] = events_of(cast.sub_pm, "sync_new_sheets")
     assert "3 new revisions" in batch.body
     for number in ("M-1", "M-2", "M-3"):

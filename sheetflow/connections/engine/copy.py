@@ -288,17 +288,14 @@ def _statements() -> dict[str, Any]:
     )
     # Copies whose upstream revision changed in the window (edited, unpublished, deleted,
     # re-published), excluding the ones this window has just created.
-    refresh_revisions = (
-        refresh(
-            revision,
-            Revision,
-            t_rev,
-            {
-                "drawing_set": set_of_copy,
-                "withdrawn_upstream_at": withdrawn,
-            },
-        )
-
+    refresh_revisions = refresh(
+        revision,
+        Revision,
+        t_rev,
+        {
+            "drawing_set": set_of_copy,
+            "withdrawn_upstream_at": withdrawn,
+        },
     )
     count_withdrawn = (
         f"SELECT COUNT(*) FROM {t_rev} WHERE {c(Revision, 'project')} = %(down)s "

@@ -33,21 +33,29 @@ def announce_initial_complete(connection: Connection) -> None:
     )
 
 
-def announce_published(connection: Connection, window: Window) -> None:
-    """One message per applied batch, listing the new sheets (never one per sheet)."""
-    new = (
+def new_copy_ids(window: Window) -> list[int]:
+    """Ids of the revision copies a window created (inside its transaction)."""
+    return list(
         Revision.objects.filter(
             project_id=window.downstream_id, change_seq=window.seq, created_at=window.now
         )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:LISTED]
+    )
+
+
+def announce_published(connection: Connection, revision_ids: list[int], total: int) -> None:
+    """One message per applied batch, listing the new sheets (never one per sheet)."""
+    if not total:
+        return
+    listed = (
+        Revision.objects.filter(pk__in=revision_ids, project_id=connection.downstream_id)
         .select_related("drawing")
         .order_by("drawing__number", "revision_number")
     )
-    total = new.count()
-    if not total:
-        return
     sheets = [
         {"number": r.drawing.number, "title": r.drawing.title, "revision": r.revision_number}
-        for r in new[:LISTED]
+        for r in listed
     ]
     notify(
         event="sync_new_sheets",
@@ -58,7 +66,7 @@ def announce_published(connection: Connection, window: Window) -> None:
             "downstream": connection.downstream,
             "sheets": sheets,
             "total": total,
-            "more": total - len(sheets),
+            "more": max(0, total - len(sheets)),
         },
         link=_review_link(connection),
         project=connection.downstream,

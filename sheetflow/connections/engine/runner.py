@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from sheetflow.connections.engine.copy import Applied, Window, apply_window
-from sheetflow.connections.engine.notices import announce_initial_complete, announce_published
+from sheetflow.connections.engine.notices import announce_initial_complete, new_copy_ids
 from sheetflow.connections.models import Connection, State, SyncRun
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Revision
@@ -114,7 +114,10 @@ def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applie
             updates["initial_copied"] = F("initial_copied") + applied.created
         Connection.objects.filter(pk=connection_id).update(**updates)
         if not initial and applied.created:
-            announce_published(conn, window)
+            from sheetflow.connections.engine.tasks import announce_new_sheets_task
+
+            # Rendering the message is left to a task, off the path to the next downstream.
+            announce_new_sheets_task.enqueue(connection_id, new_copy_ids(window), applied.created)
         if initial and hi >= high:
             Connection.objects.filter(pk=connection_id).update(initial_done_at=now)
             conn.refresh_from_db()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django_tasks import task
 
 from sheetflow.common.periodic import every
-from sheetflow.connections.engine import runner, wakeups
+from sheetflow.connections.engine import notices, runner, wakeups
+from sheetflow.connections.models import Connection
 
 
 # Ahead of emails and thumbnails in the queue: a publish must be visible downstream in a second.
@@ -13,6 +14,18 @@ from sheetflow.connections.engine import runner, wakeups
 def sync_connection_task(connection_id: int) -> int:
     """Bring one connection up to date; a no-op if another worker holds its lease."""
     return runner.sync_connection(connection_id).created
+
+
+@task()
+def announce_new_sheets_task(connection_id: int, revision_ids: list[int], total: int) -> None:
+    """Tell the downstream drawings list about one applied batch of new sheets."""
+    connection = (
+        Connection.objects.select_related("upstream__company", "downstream__company")
+        .filter(pk=connection_id)
+        .first()
+    )
+    if connection is not None:
+        notices.announce_published(connection, revision_ids, total)
 
 
 @every(2.0)
