@@ -90,4 +90,15 @@ def load() -> list[DemoUser]:
     from sheetflow.drawings.demo import load as load_drawings
 
     load_drawings(project=projects["RMC"], user=users["gary@apex.example"])
+    _connect_mechanical(projects["CM-RMC"], projects["RMC"], users["cora@cornerstone.example"])
     return USERS
+
+
+def _connect_mechanical(downstream: Project, upstream: Project, user: User) -> None:
+    """Cornerstone's project follows the contractor's (auto-approved): the worker copies the
+    published sheets as soon as it runs. Brightline's project is left for the wizard."""
+    from sheetflow.connections.models import Connection
+    from sheetflow.connections.services import connection_request
+
+    if not Connection.objects.filter(downstream=downstream).exists():
+        connection_request(user=user, downstream=downstream, upstream=upstream)
