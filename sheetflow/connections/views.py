@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Forbidden, NotFound, ServiceError
@@ -49,6 +49,7 @@ def _actions(user: User, connection: Connection) -> dict[str, Any]:
 
 
 @login_required
+@require_safe
 def index(request: HttpRequest, project_id: int) -> HttpResponse:
     user = _user(request)
     project = get_project(user, project_id, Action.CONNECTIONS_VIEW)
@@ -161,6 +162,7 @@ def detail(request: HttpRequest, project_id: int, connection_id: int) -> HttpRes
 
 
 @login_required
+@require_safe
 def sync_box(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     """The connection's sync status box, polled by the page while a copy is running."""
     project, connection = _get(request, project_id, connection_id)

@@ -12,7 +12,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import ServiceError
@@ -87,6 +87,7 @@ def log_rows(drawings: Any, *, admin: bool) -> list[dict[str, Any]]:
 
 
 @login_required
+@require_safe
 def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
     user = _user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
@@ -233,6 +234,7 @@ def revision_delete(request: HttpRequest, project_id: int, revision_id: int) -> 
 
 
 @login_required
+@require_safe
 def revision_download(
     request: HttpRequest, project_id: int, revision_id: int, kind: str
 ) -> FileResponse:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sheetflow.accounts.models import User
 from sheetflow.accounts.selectors import user_by_email
@@ -43,6 +43,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def project_home(request: HttpRequest, project_id: int) -> HttpResponse:
     user = _user(request)
     project = get_project(user, project_id)
