@@ -7,15 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
-from django_tasks import TaskResultStatus
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
 
 from sheetflow.accounts.models import User
 from sheetflow.accounts.services import token_create
 from tests.cast import Cast, build_cast
+from tests.queue import run_queued_tasks
 
 
 @pytest.fixture(autouse=True)
@@ -82,36 +79,5 @@ def page_as(client: Client) -> Callable[[User], Client]:
 
 @pytest.fixture
 def drain_tasks() -> Callable[..., int]:
-    """Run queued tasks in this process, as the worker does, until none is ready.
-
-    (The worker command itself closes database connections between tasks, which would
-    close the test's own connection, so the tests drive its task runner directly.)
-    Returns how many ran; a failed task fails the test unless ``allow_failures``.
-    """
-
-    def drain(*, allow_failures: bool = False, limit: int = 10_000) -> int:
-        worker = Worker(
-            queue_names=["*"],
-            excluded_queue_names=[],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="tests",
-        )
-        ran = 0
-        while ran < limit:
-            with transaction.atomic():
-                result = DBTaskResult.objects.ready().get_locked()
-                if result is None:
-                    return ran
-                result.claim(worker.worker_id)
-            worker.run_task(result)
-            ran += 1
-            result.refresh_from_db()
-            if result.status == TaskResultStatus.FAILED and not allow_failures:
-                raise AssertionError(f"Task {result.task_path} failed:\n{result.traceback}")
-        raise AssertionError(f"Tasks still queued after {limit} runs (a task loop?)")
-
-    return drain
+    """Run queued tasks in this process, as the worker does, until none is ready."""
+    return run_queued_tasks

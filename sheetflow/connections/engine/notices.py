@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sheetflow.connections.engine.copy import Window
 from sheetflow.connections.models import Connection
 from sheetflow.connections.notices import connection_path
@@ -17,19 +19,32 @@ def _review_link(connection: Connection) -> str:
     return f"/projects/{connection.downstream_id}/drawings/?source=connected&published=unpublished"
 
 
-def announce_initial_complete(connection: Connection) -> None:
-    """Tell the downstream drawings list that the initial copy is complete."""
+def _tell(
+    connection: Connection, event: str, recipients: list[Any], link: str, **extra: Any
+) -> None:
+    """Notify downstream people about their connection (the upstream side hears nothing)."""
     notify(
-        event="sync_initial_complete",
-        recipients=drawings_list(connection.downstream),
+        event=event,
+        recipients=recipients,
         context={
             "connection": connection,
             "upstream": connection.upstream,
             "downstream": connection.downstream,
-            "copied": connection.initial_copied,
+            **extra,
         },
-        link=_review_link(connection),
+        link=link,
         project=connection.downstream,
+    )
+
+
+def announce_initial_complete(connection: Connection) -> None:
+    """Tell the downstream drawings list that the initial copy is complete."""
+    _tell(
+        connection,
+        "sync_initial_complete",
+        drawings_list(connection.downstream),
+        _review_link(connection),
+        copied=connection.initial_copied,
     )
 
 
@@ -57,34 +72,24 @@ def announce_published(connection: Connection, revision_ids: list[int], total: i
         {"number": r.drawing.number, "title": r.drawing.title, "revision": r.revision_number}
         for r in listed
     ]
-    notify(
-        event="sync_new_sheets",
-        recipients=drawings_list(connection.downstream),
-        context={
-            "connection": connection,
-            "upstream": connection.upstream,
-            "downstream": connection.downstream,
-            "sheets": sheets,
-            "total": total,
-            "more": max(0, total - len(sheets)),
-        },
-        link=_review_link(connection),
-        project=connection.downstream,
+    _tell(
+        connection,
+        "sync_new_sheets",
+        drawings_list(connection.downstream),
+        _review_link(connection),
+        sheets=sheets,
+        total=total,
+        more=max(0, total - len(sheets)),
     )
 
 
 def announce_failing(connection: Connection) -> None:
     """Tell the downstream connection list that sync has failed for a while."""
-    notify(
-        event="sync_failing",
-        recipients=connection_list(connection.downstream),
-        context={
-            "connection": connection,
-            "upstream": connection.upstream,
-            "downstream": connection.downstream,
-            "error": connection.last_error,
-            "since": connection.failing_since,
-        },
-        link=connection_path(connection, "downstream"),
-        project=connection.downstream,
+    _tell(
+        connection,
+        "sync_failing",
+        connection_list(connection.downstream),
+        connection_path(connection, "downstream"),
+        error=connection.last_error,
+        since=connection.failing_since,
     )
