@@ -45,7 +45,10 @@ print(json.dumps({name: getattr(s, name, None) for name in [
 
 def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """Run Python in a fresh process whose settings come only from these variables."""
-    base = {k: v for k, v in os.environ.items() if k not in {"SHEETFLOW_TESTING", "DEBUG"}}
+    # Test-only switches stay out of the production process (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which the deploy check rightly refuses).
+    test_only = {"SHEETFLOW_TESTING", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in test_only}
     base.update(DJANGO_SETTINGS_MODULE="sheetflow.settings", DATA_DIR=str(tmp_path), **env)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
