@@ -275,16 +275,20 @@ def _statements() -> dict[str, Any]:
         f"WHERE u.{c(Drawing, 'id')} IN ({wanted_drawings}) "
         f"AND NOT {copy_exists(t_drawing, Drawing)}"
     )
+    # Driven from the window's upstream revisions (an index range), never from the
+    # downstream's copies: CROSS JOIN makes SQLite keep this order, so the cost follows the
+    # window's size, not the size of the downstream project.
     insert_revisions = (
         f"INSERT INTO {t_rev} ({revision.insert_columns()}) "
         f"SELECT {revision.insert_values('u')} FROM {t_rev} u "
-        f"JOIN {t_drawing} ud ON ud.{c(Drawing, 'id')} = u.{c(Revision, 'drawing')} "
-        f"JOIN {t_drawing} dd ON dd.{c(Drawing, 'project')} = %(down)s "
-        f"AND dd.{c(Drawing, 'upstream_uuid')} = ud.{c(Drawing, 'uuid')} "
+        f"CROSS JOIN {t_drawing} ud CROSS JOIN {t_drawing} dd "
         f"LEFT JOIN {t_set} us ON us.{c(DrawingSet, 'id')} = u.{c(Revision, 'drawing_set')} "
         f"LEFT JOIN {t_set} ds ON ds.{c(DrawingSet, 'project')} = %(down)s "
         f"AND ds.{c(DrawingSet, 'upstream_uuid')} = us.{c(DrawingSet, 'uuid')} "
-        f"WHERE {publishable} AND NOT {copy_exists(t_rev, Revision)}"
+        f"WHERE {publishable} AND ud.{c(Drawing, 'id')} = u.{c(Revision, 'drawing')} "
+        f"AND dd.{c(Drawing, 'project')} = %(down)s "
+        f"AND dd.{c(Drawing, 'upstream_uuid')} = ud.{c(Drawing, 'uuid')} "
+        f"AND NOT {copy_exists(t_rev, Revision)}"
     )
     # Copies whose upstream revision changed in the window (edited, unpublished, deleted,
     # re-published), excluding the ones this window has just created.
