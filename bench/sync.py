@@ -210,7 +210,7 @@ def _publish_to_all(upstream: Side, downstreams: list[Side], count: int, prefix:
     from tests.drawings.factories import upload_sheets
 
     waiting = upload_sheets(
-        upstream.project, upstream.admin, [f"{prefix}-{i:03d}" for i in range(count)]
+        upstream.project, upstream.admin, [f"{prefix}-{i:03d}" for i in range(1, count + 1)]
     )
     ids = [d.project.pk for d in downstreams]
     uuids = [r.uuid for r in waiting]
