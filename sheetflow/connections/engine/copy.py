@@ -37,6 +37,10 @@ def _col(model: type[Model], name: str) -> str:
     return db.ops.quote_name(field.column)
 
 
+WANTED_REVISIONS = "sync_wanted_revisions"
+WANTED_DRAWINGS = "sync_wanted_drawings"
+
+
 def _new_uuid_sql() -> str:
     # UUIDField is a native uuid on PostgreSQL and 32 hex characters on SQLite.
     if db.vendor == "postgresql":
@@ -202,21 +206,33 @@ def _statements() -> dict[str, Any]:
         f"UNION SELECT u.{c(Revision, 'id')} FROM {t_rev} u "
         f"WHERE {in_window} AND {copy_exists(t_rev, Revision)}"
     )
-    wanted_drawings = (
+    # Worked out once per window into two scratch tables (temporary: per connection, never
+    # shared), then used by the statements that copy areas, sets and drawings.
+    wanted_rev_ids = f"SELECT w.id FROM {WANTED_REVISIONS} w"
+    wanted_drawings_sql = (
         f"SELECT r.{c(Revision, 'drawing')} FROM {t_rev} r "
-        f"WHERE r.{c(Revision, 'id')} IN ({wanted_revs}) "
+        f"WHERE r.{c(Revision, 'id')} IN ({wanted_rev_ids}) "
         f"UNION SELECT u.{c(Drawing, 'id')} FROM {t_drawing} u "
         f"WHERE {changed(Drawing)} AND {copy_exists(t_drawing, Drawing)}"
     )
+    wanted_drawings = f"SELECT w.id FROM {WANTED_DRAWINGS} w"
     wanted_sets = (
         f"SELECT r.{c(Revision, 'drawing_set')} FROM {t_rev} r "
-        f"WHERE r.{c(Revision, 'id')} IN ({wanted_revs}) "
+        f"WHERE r.{c(Revision, 'id')} IN ({wanted_rev_ids}) "
         f"AND r.{c(Revision, 'drawing_set')} IS NOT NULL"
     )
     wanted_areas = (
         f"SELECT w.{c(Drawing, 'area')} FROM {t_drawing} w "
         f"WHERE w.{c(Drawing, 'id')} IN ({wanted_drawings})"
     )
+    scratch = [
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {WANTED_REVISIONS} (id BIGINT PRIMARY KEY)",
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {WANTED_DRAWINGS} (id BIGINT PRIMARY KEY)",
+        f"DELETE FROM {WANTED_REVISIONS}",
+        f"DELETE FROM {WANTED_DRAWINGS}",
+        f"INSERT INTO {WANTED_REVISIONS} (id) {wanted_revs}",
+        f"INSERT INTO {WANTED_DRAWINGS} (id) {wanted_drawings_sql}",
+    ]
 
     def insert_parents(sql: _Sql, model: type[Model], table: str, wanted: str) -> str:
         return (
@@ -332,6 +348,7 @@ def _statements() -> dict[str, Any]:
         newest("current_revision", only_published=True),
     ]
     return {
+        "scratch": scratch,
         "statements": [
             ("areas", insert_parents(area, Area, t_area, wanted_areas)),
             ("sets", insert_parents(dset, DrawingSet, t_set, wanted_sets)),
@@ -384,6 +401,8 @@ def apply_window(window: Window) -> Applied:
     params = _params(window)
     applied = Applied()
     with db.cursor() as cursor:
+        for statement in sql["scratch"]:
+            cursor.execute(statement, params)
         for name, statement in sql["statements"]:
             cursor.execute(statement, params)
             if name == "revisions":
