@@ -212,3 +212,22 @@ def test_undo_removes_unpublished_copies_and_keeps_published_ones(cast: Cast, li
     assert Drawing.objects.filter(project=cast.sub_project).count() == 1
     drawing = Drawing.objects.get(project=cast.sub_project)
     assert not drawing.is_synced and drawing.current_revision_id == kept.pk
+
+
+@pytest.mark.django_db
+def test_moving_a_drawing_to_another_area_and_a_revision_to_another_set_propagates(
+    cast: Cast, linked
+) -> None:
+    from sheetflow.drawings.services import area_create
+
+    east = area_create(project=cast.gc_project, name="East wing")
+    addendum = set_create(project=cast.gc_project, name="Addendum 1")
+    drawing = Drawing.objects.get(project=cast.gc_project, number="A-101")
+    drawing_update(drawing=drawing, area=east)
+    revision = Revision.objects.get(drawing=drawing)
+    revision_update(revision=revision, drawing_set=addendum)
+    sync(linked)
+    assert copies_in(cast.sub_project) == published_upstream(cast.gc_project)
+    copy = copy_of(cast, revision)
+    assert copy.drawing.area.name == "East wing" and copy.drawing.area.upstream_uuid == east.uuid
+    assert copy.drawing_set.upstream_uuid == addendum.uuid
