@@ -71,7 +71,9 @@ def _require(user: User, connection: Connection, side: str, action: Action) -> N
 def _locked(connection: Connection) -> Connection:
     """Re-read the connection under a row lock, with fresh projects."""
     locked = (
-        Connection.objects.select_for_update()
+        # Only the connection row: locking the joined projects and companies too would take
+        # them in join order and deadlock with other transactions' foreign-key checks.
+        Connection.objects.select_for_update(of=("self",))
         .select_related("upstream__company", "downstream__company")
         .get(pk=connection.pk)
     )
@@ -116,7 +118,7 @@ def connection_request(*, user: User, downstream: Project, upstream: Project) ->
         # project queue here, so the chaining rules see each other's results.
         locked = {
             p.pk: p
-            for p in Project.objects.select_for_update()
+            for p in Project.objects.select_for_update(of=("self",))
             .select_related("company")
             .filter(pk__in=[upstream.pk, downstream.pk])
             .order_by("pk")
