@@ -26,17 +26,6 @@ class ErrorOut(Schema):
     code: str
 
 
-# Responses every authenticated endpoint may give, declared in the OpenAPI document.
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
-
-
 def errors(*codes: int) -> dict[int, Any]:
     return {code: ErrorOut for code in codes}
 

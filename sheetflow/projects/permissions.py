@@ -134,14 +134,3 @@ def get_project(user: User, project_id: int, action: Action = Action.PROJECT_VIE
     if not can(user, project, action):
         raise PermissionDenied(f"You do not have permission to {action.value.replace('.', ' ')}.")
     return project
-
-
-def users_with_level(project: Project, tool: Tool, minimum: Level) -> QuerySet[Any]:
-    """Active directory members at or above a level on a tool (company admins not included)."""
-    from sheetflow.accounts.models import User
-
-    return User.objects.filter(
-        is_active=True,
-        memberships__project=project,
-        **{f"memberships__{tool.value}__gte": minimum},
-    )

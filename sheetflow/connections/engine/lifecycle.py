@@ -38,15 +38,15 @@ def remove_unpublished_copies(connection: Connection) -> None:
     Revision.objects.filter(
         project_id=down, upstream_uuid__isnull=False, is_published=False
     ).delete()
-    has_revision = Revision.objects.filter(drawing=OuterRef("pk"))
-    for drawing in Drawing.objects.filter(project_id=down, upstream_uuid__isnull=False).exclude(
-        Exists(has_revision)
-    ):
-        drawing.delete()
-    for drawing in Drawing.objects.filter(project_id=down, upstream_uuid__isnull=False):
+    Drawing.objects.filter(project_id=down, upstream_uuid__isnull=False).exclude(
+        Exists(Revision.objects.filter(drawing=OuterRef("pk")))
+    ).delete()
+    # Few are left (only what a downstream admin published within the undo window).
+    kept = list(Drawing.objects.filter(project_id=down, upstream_uuid__isnull=False))
+    for drawing in kept:
         drawing_refresh(drawing)
         drawing.is_synced = False
-        drawing.save(update_fields=["current_revision", "latest_revision", "is_synced"])
+    Drawing.objects.bulk_update(kept, ["current_revision", "latest_revision", "is_synced"])
     DrawingSet.objects.filter(project_id=down, upstream_uuid__isnull=False).exclude(
         Exists(Revision.objects.filter(drawing_set=OuterRef("pk")))
     ).delete()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from sheetflow.connections.engine.copy import Window
 from sheetflow.connections.models import Connection
 from sheetflow.connections.notices import connection_path
@@ -16,7 +18,8 @@ LISTED = 50  # sheets named in one message; the rest are counted
 
 def _review_link(connection: Connection) -> str:
     # The downstream drawing log, filtered to the connected revisions awaiting review.
-    return f"/projects/{connection.downstream_id}/drawings/?source=connected&published=unpublished"
+    log = reverse("drawings:log", kwargs={"project_id": connection.downstream_id})
+    return f"{log}?source=connected&published=unpublished"
 
 
 def _tell(

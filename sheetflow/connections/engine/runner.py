@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -44,7 +44,6 @@ class PassResult:
     withdrawn: int = 0
     caught_up: bool = False
     error: str = ""
-    new_revision_ids: list[int] = field(default_factory=list)
 
 
 class LostLease(Exception):
@@ -76,8 +75,8 @@ def _window_size(initial: bool) -> int:
     return int(settings.SYNC_INITIAL_WINDOW if initial else settings.SYNC_LIVE_WINDOW)
 
 
-def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applied, bool, int]:
-    """Apply the next window up to ``high``; returns what it did, initial-or-not, new cursor."""
+def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applied, int]:
+    """Apply the next window up to ``high``; returns what it did and the new cursor."""
     with transaction.atomic():
         now = timezone.now()
         # Holding the connection row from here to commit serialises us with lifecycle changes
@@ -122,7 +121,7 @@ def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applie
             Connection.objects.filter(pk=connection_id).update(initial_done_at=now)
             conn.refresh_from_db()
             announce_initial_complete(conn)
-    return applied, initial, hi
+    return applied, hi
 
 
 def sync_connection(connection_id: int, *, max_windows: int | None = None) -> PassResult:
@@ -150,7 +149,7 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
     try:
         cursor = conn.synced_seq
         while cursor < high and (max_windows is None or result.windows < max_windows):
-            applied, _initial, cursor = _apply_one_window(connection_id, owner, high)
+            applied, cursor = _apply_one_window(connection_id, owner, high)
             result.windows += 1
             result.created += applied.created
             result.updated += applied.updated
