@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint types check bench clean
+.PHONY: run test install lint types check bench clean deps-run deps-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The Debian packages each needs (Tesseract; Chromium for the browser tests), installed
+# when missing; first, so that nothing starts without them.
+deps-run:
+	scripts/system-deps run
+
+deps-test:
+	scripts/system-deps test
+
+run: deps-run $(STAMP)
 	DEBUG=1 $(BIN)/sheetflow migrate --verbosity 0
 	DEBUG=1 $(BIN)/sheetflow demo
 	DEBUG=1 $(BIN)/sheetflow serve --no-migrate
 
-test: $(STAMP)
+test: deps-test $(STAMP)
 	SHEETFLOW_TESTING=1 $(BIN)/pytest
 
 lint: $(STAMP)
