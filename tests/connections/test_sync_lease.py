@@ -106,3 +106,30 @@ def test_progress_adds_up_while_the_upstream_changes_during_the_initial_copy(
     assert connection.initial_percent == 100
     sync(connection)
     assert copies_in(cast.sub_project) == published_upstream(cast.gc_project)
+
+
+def test_the_lease_of_a_dead_worker_of_this_host_is_taken_over_at_once(cast: Cast) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    connection = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = socket.gethostname()[:30]
+    try:
+        for holder, taken in ((f"{host}:{alive.pid}:a", False), (f"{host}:{dead.pid}:b", True)):
+            Connection.objects.filter(pk=connection.pk).update(
+                lease_owner=holder, lease_until=timezone.now() + dt.timedelta(seconds=30)
+            )
+            assert claim_lease(connection.pk, "runner-c") is taken
+        # A holder on another host is waited out: its process cannot be checked from here.
+        Connection.objects.filter(pk=connection.pk).update(
+            lease_owner=f"elsewhere:{dead.pid}:d",
+            lease_until=timezone.now() + dt.timedelta(seconds=30),
+        )
+        assert not claim_lease(connection.pk, "runner-d")
+    finally:
+        alive.kill()
+        alive.wait()
