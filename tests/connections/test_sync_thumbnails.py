@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import time_machine
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from sheetflow.drawings import sequence
@@ -49,8 +53,29 @@ def test_a_copy_made_while_the_upstream_rendering_ran_still_gets_it(
     # The upstream rendering commits without seeing the copy (it was not committed yet):
     revision_render(revision_id=revision.pk)
     Revision.objects.filter(pk=copy.pk).update(thumbnail=None, image=None)
-    drain_tasks()
+    drain_tasks()  # the copy's lookup is queued for a few seconds later: not yet
+    assert Revision.objects.get(pk=copy.pk).thumbnail_id is None
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=6)):
+        drain_tasks()
     copy.refresh_from_db()
     revision.refresh_from_db()
     assert revision.thumbnail_id and copy.thumbnail_id == revision.thumbnail_id
     assert copy.image_id == revision.image_id
+
+
+def test_a_sheet_whose_rendering_was_lost_is_rendered_by_the_sweep(
+    cast: Cast, drain_tasks, settings
+) -> None:
+    from sheetflow.drawings.tasks import render_missing
+
+    settings.DRAWINGS_RENDER_RETRY_SECONDS = 60
+    [revision] = upload_sheets(cast.gc_project, cast.gc_pm, ["A-101"])
+    DBTaskResult.objects.all().delete()  # the worker that had its task died
+    render_missing()
+    assert not DBTaskResult.objects.exists()  # too recent: its task may still be queued
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61)):
+        render_missing()
+        render_missing()  # twice: a second sweep before the rendering ran is harmless
+        drain_tasks()
+    revision.refresh_from_db()
+    assert revision.thumbnail_id and not revision.render_failed

@@ -270,7 +270,7 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
 
 def _render_missing_copies(window: Window) -> None:
     """New copies of sheets not rendered yet get the rendering when it exists (one task)."""
-    from sheetflow.drawings.tasks import render_revisions
+    from sheetflow.drawings.tasks import render_copies_later
 
     ids = list(
         Revision.objects.filter(
@@ -278,7 +278,7 @@ def _render_missing_copies(window: Window) -> None:
         ).values_list("pk", flat=True)
     )
     if ids:
-        render_revisions.enqueue(ids)
+        render_copies_later(ids)
 
 
 def count_published(project_id: int) -> int:

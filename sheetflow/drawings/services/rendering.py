@@ -7,6 +7,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from sheetflow.drawings import pdf
@@ -62,9 +63,10 @@ def revision_render(*, revision_id: int) -> None:
             ).update(thumbnail_id=thumbnail_id, image_id=image_id, render_failed=failed)
 
 
-def revisions_unrendered(*, limit: int = 500) -> list[int]:
-    """Live revisions still without a rendering (nor a failed one) after the retry delay."""
+def revisions_unrendered(*, limit: int = 50) -> list[int]:
+    """One revision per sheet still without a rendering (nor a failed one) after the delay."""
     cutoff = timezone.now() - dt.timedelta(seconds=settings.DRAWINGS_RENDER_RETRY_SECONDS)
+    # Rendering one revision of a sheet fills every revision of that sheet.
     return list(
         Revision.objects.filter(
             thumbnail__isnull=True,
@@ -72,6 +74,8 @@ def revisions_unrendered(*, limit: int = 500) -> list[int]:
             deleted_at__isnull=True,
             created_at__lt=cutoff,
         )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        .values("sheet_id")
+        .annotate(first=Min("pk"))
+        .order_by("first")
+        .values_list("first", flat=True)[:limit]
     )
