@@ -48,7 +48,8 @@ class Outcome:
     lags: list[float] = field(default_factory=list)
     kills: int = 0
     last_kill: float = 0.0
-    caught_up_after: float = 0.0
+    caught_up_after: float = 0.0  # every downstream has every change
+    rendered_after: float = 0.0  # and every sheet has its thumbnail
     failures: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
 
@@ -281,10 +282,10 @@ class Chaos:
             for thread in threads:
                 thread.join()
             self.give_up = time.monotonic() + settle_timeout
-            quiet = time.monotonic()
-            self.outcome.caught_up_after = self._settle(settle_timeout) - max(
-                quiet, self.outcome.last_kill
-            )
+            since = max(time.monotonic(), self.outcome.last_kill)
+            synced, rendered = self._settle(settle_timeout)
+            self.outcome.caught_up_after = synced - since
+            self.outcome.rendered_after = rendered - since
             watcher.join()
         finally:
             self.stop.set()
@@ -295,12 +296,14 @@ class Chaos:
             pool.stop_all()
         return self.outcome
 
-    def behind(self) -> list[str]:
+    def behind(self, *, thumbnails: bool = True) -> list[str]:
         head = sequence.current_seq(self.up.pk)
         late = []
         for c in Connection.objects.filter(pk__in=[c.pk for c in self.connections]):
             if c.synced_seq < head or c.initial_done_at is None:
                 late.append(f"connection {c.pk}: {c.synced_seq}/{head} {c.last_error[:200]}")
+        if not thumbnails:
+            return late
         projects = [self.up.pk, *(c.downstream_id for c in self.connections)]
         unrendered = Revision.objects.filter(
             project_id__in=projects, deleted_at__isnull=True, thumbnail__isnull=True
@@ -309,8 +312,11 @@ class Chaos:
             late.append(f"{unrendered} revisions without a thumbnail")
         return late
 
-    def _settle(self, timeout: float) -> float:
+    def _settle(self, timeout: float) -> tuple[float, float]:
         deadline = time.monotonic() + timeout
+        while self.behind(thumbnails=False) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        synced = time.monotonic()
         while self.behind() and time.monotonic() < deadline:
             time.sleep(0.05)
-        return time.monotonic()
+        return synced, time.monotonic()

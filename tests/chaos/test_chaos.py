@@ -67,7 +67,8 @@ def test_kills_at_random_instants_leave_exact_copies_thumbnails_and_single_email
             f"answers={dict(outcome.statuses)}\n"
             f"publish → visible: n={len(lags)} p50={median(lags):.2f}s "
             f"p90={_percentile(lags, 90):.2f}s p99={_percentile(lags, 99):.2f}s "
-            f"max={max(lags):.2f}s; caught up {outcome.caught_up_after:.2f}s after the last kill"
+            f"max={max(lags):.2f}s; after the writers and kills stopped: every change copied in "
+            f"{outcome.caught_up_after:.2f}s, every thumbnail in {outcome.rendered_after:.2f}s"
         )
         print("\n".join(outcome.refusals))
     assert not outcome.failures, outcome.failures
