@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sheetflow.common.middleware.ServiceErrorMiddleware",
+    "sheetflow.common.middleware.DeadlockRetryMiddleware",
 ]
 
 ROOT_URLCONF = "sheetflow.urls"
@@ -226,6 +227,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Widths in pixels of a sheet's thumbnail (drawing log) and of its larger rendering (viewer).
 DRAWINGS_THUMBNAIL_WIDTH = env_int("DRAWINGS_THUMBNAIL_WIDTH", 400)
+# A sheet still without a rendering this long after upload is queued again (a lost task).
+DRAWINGS_RENDER_RETRY_SECONDS = env_int("DRAWINGS_RENDER_RETRY_SECONDS", 60)
 DRAWINGS_IMAGE_WIDTH = env_int("DRAWINGS_IMAGE_WIDTH", 2000)
 
 # Projects with more drawing revisions than this cannot be connected.
@@ -239,7 +242,7 @@ NOTIFICATION_EMAIL_ATTEMPTS = env_int("NOTIFICATION_EMAIL_ATTEMPTS", 5)
 # worker's claim on a connection lasts without renewal (a killed worker's claim expires).
 SYNC_INITIAL_WINDOW = env_int("SYNC_INITIAL_WINDOW", 20_000)
 SYNC_LIVE_WINDOW = env_int("SYNC_LIVE_WINDOW", 2_000)
-SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 30)
+SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 5)
 
 # Sign-in attempts allowed per email and per client address in a 15-minute window.
 LOGIN_MAX_ATTEMPTS = env_int("LOGIN_MAX_ATTEMPTS", 10)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,8 @@ def worker_env(**extra: str) -> dict[str, str]:
         host = db.get("HOST") or "127.0.0.1"
         port = db.get("PORT") or 5432
         env["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    # The test's own media folder, so workers read the sheets the test uploaded.
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     env["SHEETFLOW_TESTING"] = "1"
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(extra)

@@ -235,6 +235,12 @@ class Revision(Syncable):
         indexes = [
             models.Index(fields=["project", "change_seq"], name="revision_project_seq"),
             models.Index(fields=["drawing", "drawing_date", "received_date"], name="rev_order"),
+            # Small: only sheets still waiting for a rendering (the render sweep reads it).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(thumbnail__isnull=True, render_failed=False),
+                name="revision_unrendered",
+            ),
         ]
         constraints = [
             # SPEC §2: a revision number repeats for a drawing only if set or a date differs.

@@ -1,11 +1,29 @@
-"""The per-project change sequence.
+"""The per-project change sequence, and the one lock order every write follows.
 
 Taking a number locks the project's counter row until the transaction commits, so inside one
 project the order of ``change_seq`` is the commit order and a reader that follows it
 (``change_seq > cursor``) never skips a late committer.
+
+Lock order (every write path, in requests, tasks and the sync engine):
+
+1. project rows (connection lifecycle checks), then the connection row (sync windows,
+   lifecycle transitions);
+2. the project's change counter, taken with ``hold()`` (or ``changing()``) *before* any row of
+   that project is locked or written; several projects in ascending id;
+3. the project's rows: areas, sets, drawings, revisions.
+
+Because every writer that numbers rows takes the counter before any of its rows, two such
+writers in one project never hold rows while waiting for each other. Tasks that only store
+derived data (thumbnails, renderings, OCR results) do not take the counter at all: they lock
+one row at a time and nothing waits on them in a cycle. A deadlock the database may still
+report (a foreign-key check, a lock taken by code outside this order) is retried by
+``sheetflow.common.retry``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 
@@ -17,6 +35,29 @@ _TABLE = ProjectSequence._meta.db_table
 def _require_atomic() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("change_seq must be taken inside transaction.atomic().")
+
+
+def hold(*project_ids: int) -> None:
+    """Lock the projects' counters until commit (call first in the transaction, see above)."""
+    _require_atomic()
+    for project_id in sorted(set(project_ids)):
+        with connection.cursor() as cursor:
+            # A no-op UPDATE is a row lock on PostgreSQL and the write lock on SQLite alike.
+            cursor.execute(
+                f"UPDATE {_TABLE} SET last_seq = last_seq WHERE project_id = %s", [project_id]
+            )
+            found = cursor.rowcount
+        if not found:
+            ensure_counter(project_id)
+            hold(project_id)
+
+
+@contextmanager
+def changing(*project_ids: int) -> Iterator[None]:
+    """A transaction that writes the projects' rows: their counters are taken first."""
+    with transaction.atomic():
+        hold(*project_ids)
+        yield
 
 
 def reserve(project_id: int, count: int) -> int:

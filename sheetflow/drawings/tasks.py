@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
 from django_tasks import task
 
 from sheetflow.common.periodic import every
+from sheetflow.common.retry import retry_deadlocks
 
 
 @task()
@@ -12,7 +16,35 @@ def render_revision(revision_id: int) -> None:
     """Render a revision's thumbnail and viewing image (idempotent)."""
     from sheetflow.drawings.services.rendering import revision_render
 
-    revision_render(revision_id=revision_id)
+    retry_deadlocks(lambda: revision_render(revision_id=revision_id))
+
+
+@task()
+def render_revisions(revision_ids: list[int]) -> None:
+    """Give revisions the rendering of their sheet (connected copies: usually a lookup)."""
+    from sheetflow.drawings.services.rendering import revision_render
+
+    for revision_id in revision_ids:
+        retry_deadlocks(lambda rid=revision_id: revision_render(revision_id=rid))  # type: ignore[misc]
+
+
+def render_copies_later(revision_ids: list[int]) -> None:
+    """Queue the rendering lookup for copies, a little later.
+
+    By then the upstream sheet's own rendering has usually run (it fills every revision of
+    the sheet that exists), so this is a lookup, not a second rendering of the same sheet.
+    """
+    when = timezone.now() + dt.timedelta(seconds=5)
+    render_revisions.using(run_after=when).enqueue(revision_ids)
+
+
+@every(10)
+def render_missing() -> None:
+    """Sheets left without a rendering (a worker died mid-task) are queued again, one each."""
+    from sheetflow.drawings.services.rendering import revisions_unrendered
+
+    for revision_id in revisions_unrendered():
+        render_revision.enqueue(revision_id=revision_id)
 
 
 @every(3600)

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from sheetflow.connections.engine.runner import count_published
 from sheetflow.connections.models import Connection, State
+from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Area, Drawing, DrawingSet, Revision
 from sheetflow.drawings.services.revisions import drawing_refresh
 
@@ -35,6 +36,7 @@ def remove_unpublished_copies(connection: Connection) -> None:
     an ordinary downstream drawing (editable), keeping its provenance.
     """
     down = connection.downstream_id
+    sequence.hold(down)  # before the copies' rows: the lock order of sequence.py
     Revision.objects.filter(
         project_id=down, upstream_uuid__isnull=False, is_published=False
     ).delete()
@@ -61,6 +63,7 @@ def remove_unpublished_copies(connection: Connection) -> None:
 
 def release_copies(connection: Connection) -> None:
     """Disconnect: copying stops; the copies become ordinary downstream drawings."""
+    sequence.hold(connection.downstream_id)
     Drawing.objects.filter(project_id=connection.downstream_id, upstream_uuid__isnull=False).update(
         is_synced=False
     )

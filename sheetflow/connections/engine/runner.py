@@ -1,9 +1,12 @@
 """Run a connection's sync: claim its lease, apply windows in order, advance the cursor.
 
-One runner per connection at a time, by a lease claimed with a compare-and-set UPDATE; a
-killed worker's lease simply expires. Each window is one transaction that applies the
-upstream changes and advances ``synced_seq`` together, so a crash loses at most the window in
-flight and the next pass redoes it (replays are no-ops).
+One runner per connection at a time, by a lease claimed with a compare-and-set UPDATE. The
+lease is short (``SYNC_LEASE_SECONDS``, 5 s) and renewed by every window, so a killed
+worker's lease is taken over within seconds. Each window is one transaction that first
+renews the lease on the condition that this runner still owns it, then applies the upstream
+changes and advances ``synced_seq``: a runner that lost its lease (paused past it, then
+resumed) fails that condition and writes nothing. A crash loses at most the window in flight
+and the next pass redoes it (replays are no-ops).
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection as db
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from sheetflow.common.retry import retry_deadlocks
 from sheetflow.connections.engine.copy import Applied, Window, apply_window
 from sheetflow.connections.engine.notices import announce_initial_complete, new_copy_ids
 from sheetflow.connections.models import Connection, State, SyncRun
@@ -50,15 +55,51 @@ class LostLease(Exception):
     """The connection changed state or another runner took over: stop without applying."""
 
 
+def holder_is_dead(holder: str) -> bool:
+    """Is this lease holder a process of this host that no longer exists?
+
+    A killed worker's lease need not be waited out when its process is known to be gone.
+    Taking it over early is safe even if this guess were wrong: the holder's next window
+    fails its compare-and-set on the owner and writes nothing.
+    """
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname()[:30] or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def claim_lease(connection_id: int, owner: str) -> bool:
     """Compare-and-set: take the lease if it is free or expired. 0 rows means someone has it."""
-    now = timezone.now()
-    return (
-        Connection.objects.filter(pk=connection_id, state=State.CONNECTED)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_owner=owner, lease_until=now + _lease())
-        == 1
+    if _claim(
+        connection_id, owner, Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now())
+    ):
+        return True
+    holder = Connection.objects.filter(pk=connection_id).values_list("lease_owner", flat=True)
+    dead = next(iter(holder), "")
+    return bool(dead) and holder_is_dead(dead) and _claim(connection_id, owner, Q(lease_owner=dead))
+
+
+def _claim(connection_id: int, owner: str, claimable: Q) -> bool:
+    # A row locked by a window in progress is skipped, not waited for: its runner is alive.
+    free = (
+        Connection.objects.select_for_update(skip_locked=True)
+        .filter(claimable, pk=connection_id, state=State.CONNECTED)
+        .values("pk")
     )
+    with transaction.atomic():
+        return (
+            Connection.objects.filter(claimable, pk__in=free).update(
+                lease_owner=owner, lease_until=timezone.now() + _lease()
+            )
+            == 1
+        )
 
 
 def release_lease(connection_id: int, owner: str) -> None:
@@ -75,9 +116,29 @@ def _window_size(initial: bool) -> int:
     return int(settings.SYNC_INITIAL_WINDOW if initial else settings.SYNC_LIVE_WINDOW)
 
 
+def _limit_idle_transaction() -> None:
+    # A runner stopped inside a window (SIGSTOP, a frozen VM) would hold the connection row,
+    # and with it the lease, for as long as it is stopped: PostgreSQL ends such a session
+    # after the lease's length, rolling the window back, and the lease expires as usual.
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+                [str(int(_lease().total_seconds() * 1000))],
+            )
+
+
+def _remaining(upstream_id: int, after: int) -> int:
+    """Published live upstream revisions changed after ``after``: what is left to copy."""
+    return Revision.objects.filter(
+        project_id=upstream_id, change_seq__gt=after, is_published=True, deleted_at__isnull=True
+    ).count()
+
+
 def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applied, int]:
     """Apply the next window up to ``high``; returns what it did and the new cursor."""
     with transaction.atomic():
+        _limit_idle_transaction()
         now = timezone.now()
         # Holding the connection row from here to commit serialises us with lifecycle changes
         # (a disconnect or undo waits for this window, or this window sees it and stops).
@@ -110,8 +171,16 @@ def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applie
             "failing_notified_at": None,
         }
         if initial:
-            updates["initial_copied"] = F("initial_copied") + applied.created
+            # The total is what is copied plus what is left, recounted each window: the
+            # upstream keeps changing during a copy, and done never exceeds the total.
+            copied = conn.initial_copied + applied.created
+            updates["initial_copied"] = copied
+            updates["initial_total"] = copied + (
+                _remaining(conn.upstream_id, hi) if hi < high else 0
+            )
         Connection.objects.filter(pk=connection_id).update(**updates)
+        if applied.created:
+            _render_missing_copies(window)
         if not initial and applied.created:
             from sheetflow.connections.engine.tasks import announce_new_sheets_task
 
@@ -149,7 +218,7 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
     try:
         cursor = conn.synced_seq
         while cursor < high and (max_windows is None or result.windows < max_windows):
-            applied, cursor = _apply_one_window(connection_id, owner, high)
+            applied, cursor = retry_deadlocks(lambda: _apply_one_window(connection_id, owner, high))
             result.windows += 1
             result.created += applied.created
             result.updated += applied.updated
@@ -158,8 +227,15 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
             # Nothing to copy at all: the initial copy is complete at once.
             with transaction.atomic():
                 done = Connection.objects.filter(
-                    pk=connection_id, state=State.CONNECTED, initial_done_at__isnull=True
-                ).update(initial_done_at=timezone.now(), last_synced_at=timezone.now())
+                    pk=connection_id,
+                    state=State.CONNECTED,
+                    initial_done_at__isnull=True,
+                    lease_owner=owner,
+                ).update(
+                    initial_done_at=timezone.now(),
+                    last_synced_at=timezone.now(),
+                    initial_total=F("initial_copied"),
+                )
                 if done:
                     announce_initial_complete(Connection.objects.get(pk=connection_id))
         result.caught_up = cursor >= high
@@ -172,13 +248,14 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
         result.error = f"{type(exc).__name__}: {exc}"[:2000]
         run.ok = False
         run.error = result.error
+        # The database may have ended our session (stopped past the lease): start afresh.
+        if not db.in_atomic_block and db.connection is not None and not db.is_usable():
+            db.close()
         now = timezone.now()
-        Connection.objects.filter(pk=connection_id).update(
-            last_error=result.error, last_error_at=now
-        )
-        Connection.objects.filter(pk=connection_id, failing_since__isnull=True).update(
-            failing_since=now
-        )
+        # Only the lease holder speaks for the connection; a runner that lost it is silent.
+        mine = Connection.objects.filter(pk=connection_id, lease_owner=owner)
+        mine.update(last_error=result.error, last_error_at=now)
+        mine.filter(failing_since__isnull=True).update(failing_since=now)
     finally:
         release_lease(connection_id, owner)
         run.finished_at = timezone.now()
@@ -189,6 +266,19 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
         )
         run.save()
     return result
+
+
+def _render_missing_copies(window: Window) -> None:
+    """New copies of sheets not rendered yet get the rendering when it exists (one task)."""
+    from sheetflow.drawings.tasks import render_copies_later
+
+    ids = list(
+        Revision.objects.filter(
+            project_id=window.downstream_id, change_seq=window.seq, thumbnail__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        render_copies_later(ids)
 
 
 def count_published(project_id: int) -> int:

@@ -28,6 +28,6 @@ def announce_new_sheets_task(connection_id: int, revision_ids: list[int], total:
         notices.announce_published(connection, revision_ids, total)
 
 
-@every(2.0)
+@every(1.0)
 def sweep_behind_connections() -> None:
     wakeups.sweep()

@@ -34,15 +34,20 @@ def wake_downstreams(sender: Any, project_id: int, **kwargs: Any) -> None:
 
 def behind_connections() -> list[int]:
     """Connected connections behind their upstream whose lease is free."""
+    from sheetflow.connections.engine.runner import holder_is_dead
+
     head = ProjectSequence.objects.filter(project_id=OuterRef("upstream_id")).values("last_seq")
     now = timezone.now()
-    return list(
+    behind = (
         Connection.objects.filter(state=State.CONNECTED)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .annotate(head=Subquery(head))
         .filter(Q(synced_seq__lt=Subquery(head)) | Q(initial_done_at__isnull=True))
-        .values_list("pk", flat=True)
     )
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    ids = list(behind.filter(free).values_list("pk", flat=True))
+    # Leases of workers of this host that died are taken over without waiting them out.
+    held = behind.exclude(free).values_list("pk", "lease_owner")
+    return ids + [pk for pk, owner in held if holder_is_dead(owner)]
 
 
 def sweep() -> int:

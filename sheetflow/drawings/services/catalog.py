@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db import transaction
 from django.utils import timezone
 
 from sheetflow.common.errors import Conflict, NotFound, ServiceError
+from sheetflow.drawings import sequence
 from sheetflow.drawings.models import (
     DISCIPLINE_MAX,
     NAME_MAX,
@@ -65,7 +65,7 @@ def _name_taken(
 def area_create(*, project: Project, name: str) -> Area:
     """Add a drawing area to a project."""
     name = clean_text(name, field="Area name", max_length=NAME_MAX, required=True)
-    with transaction.atomic():
+    with sequence.changing(project.pk):
         if _name_taken(Area, project, name, None):
             raise Conflict(f"There is already an area named {name}.", code="area_exists")
         area = Area(project=project, name=name)
@@ -76,7 +76,7 @@ def area_create(*, project: Project, name: str) -> Area:
 
 def area_update(*, area: Area, name: str | None = None, position: int | None = None) -> Area:
     """Rename or reorder an area."""
-    with transaction.atomic():
+    with sequence.changing(area.project_id):
         if name is not None:
             name = clean_text(name, field="Area name", max_length=NAME_MAX, required=True)
             if _name_taken(Area, area.project, name, area.pk):
@@ -91,7 +91,7 @@ def area_update(*, area: Area, name: str | None = None, position: int | None = N
 
 def area_delete(*, area: Area) -> None:
     """Delete an empty area (tombstone); a project keeps at least one."""
-    with transaction.atomic():
+    with sequence.changing(area.project_id):
         live = Area.objects.select_for_update().filter(
             project_id=area.project_id, deleted_at__isnull=True
         )
@@ -107,7 +107,7 @@ def area_delete(*, area: Area) -> None:
 def set_create(*, project: Project, name: str, date: dt.date | None = None) -> DrawingSet:
     """Add a drawing set (e.g. "IFC") to a project."""
     name = clean_text(name, field="Set name", max_length=NAME_MAX, required=True)
-    with transaction.atomic():
+    with sequence.changing(project.pk):
         if _name_taken(DrawingSet, project, name, None):
             raise Conflict(f"There is already a set named {name}.", code="set_exists")
         drawing_set = DrawingSet(project=project, name=name, date=date)
@@ -129,7 +129,7 @@ def set_update(
     *, drawing_set: DrawingSet, name: str | None = None, date: dt.date | None = None
 ) -> DrawingSet:
     """Rename a set or change its date."""
-    with transaction.atomic():
+    with sequence.changing(drawing_set.project_id):
         if name is not None:
             name = clean_text(name, field="Set name", max_length=NAME_MAX, required=True)
             if _name_taken(DrawingSet, drawing_set.project, name, drawing_set.pk):
@@ -144,7 +144,7 @@ def set_update(
 
 def set_delete(*, drawing_set: DrawingSet) -> None:
     """Delete a set no live revision belongs to (tombstone)."""
-    with transaction.atomic():
+    with sequence.changing(drawing_set.project_id):
         if Revision.objects.filter(drawing_set=drawing_set, deleted_at__isnull=True).exists():
             raise Conflict("Revisions still belong to this set.", code="set_not_empty")
         drawing_set.deleted_at = timezone.now()

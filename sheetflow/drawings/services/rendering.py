@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
 
 from sheetflow.drawings import pdf
 from sheetflow.drawings.blobs import blob_put, blob_read, tracked_writes
 from sheetflow.drawings.models import Revision
-from sheetflow.drawings.services._common import stamp
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +53,29 @@ def revision_render(*, revision_id: int) -> None:
                 logger.exception("Could not render revision %s", revision_id)
                 thumbnail_id = image_id = None
                 failed = True
+        # Derived data only: no change number, no counter (see sequence.py's lock order), so
+        # this never waits on a publish. Every revision of the same sheet blob (connected
+        # copies downstream, re-uploads) gets the rendering in the same statement; a copy
+        # made while this ran is given it by the task the sync engine queues for it.
         with transaction.atomic():
-            revision = Revision.objects.select_for_update().get(pk=revision_id)
-            if revision.thumbnail_id and revision.image_id:
-                return
-            revision.thumbnail_id = thumbnail_id
-            revision.image_id = image_id
-            revision.render_failed = failed
-            stamp(revision.project_id, revision)
-            revision.save(update_fields=["thumbnail", "image", "render_failed", "change_seq"])
+            Revision.objects.filter(
+                sheet_id=revision.sheet_id, thumbnail__isnull=True, image__isnull=True
+            ).update(thumbnail_id=thumbnail_id, image_id=image_id, render_failed=failed)
+
+
+def revisions_unrendered(*, limit: int = 50) -> list[int]:
+    """One revision per sheet still without a rendering (nor a failed one) after the delay."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.DRAWINGS_RENDER_RETRY_SECONDS)
+    # Rendering one revision of a sheet fills every revision of that sheet.
+    return list(
+        Revision.objects.filter(
+            thumbnail__isnull=True,
+            render_failed=False,
+            deleted_at__isnull=True,
+            created_at__lt=cutoff,
+        )
+        .values("sheet_id")
+        .annotate(first=Min("pk"))
+        .order_by("first")
+        .values_list("first", flat=True)[:limit]
+    )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Conflict, ServiceError
+from sheetflow.drawings import sequence
 from sheetflow.drawings.models import (
     DISCIPLINE_MAX,
     NUMBER_MAX,
@@ -114,7 +115,8 @@ def _set_published(*, user: User, revisions: Iterable[Revision], published: bool
     if not changing:
         return 0
     now = timezone.now()
-    with transaction.atomic():
+    # The counters first, then drawings and revisions (sequence.py's lock order).
+    with sequence.changing(*{r.project_id for r in changing}):
         drawings = {
             d.pk: d
             for d in Drawing.objects.select_for_update().filter(
@@ -187,7 +189,7 @@ def revision_update(
         if isinstance(drawing_set, DrawingSet) and drawing_set.project_id != revision.project_id:
             raise ServiceError("That set belongs to another project.", code="set_not_found")
         revision.drawing_set = drawing_set  # type: ignore[assignment]
-    with transaction.atomic():
+    with sequence.changing(revision.project_id):
         if revision_unique_clash(
             drawing=drawing,
             revision_number=revision.revision_number,
@@ -213,7 +215,7 @@ def revision_delete(*, revision: Revision) -> None:
     """Delete a revision (tombstone); a drawing left without revisions is deleted too."""
     if revision.upstream_uuid is not None:
         refuse_synced(revision.drawing)
-    with transaction.atomic():
+    with sequence.changing(revision.project_id):
         drawing = Drawing.objects.select_for_update().get(pk=revision.drawing_id)
         revision.deleted_at = timezone.now()
         stamp(revision.project_id, revision)
@@ -256,7 +258,7 @@ def drawing_update(
         drawing.status = status
     if position is not None:
         drawing.position = position
-    with transaction.atomic():
+    with sequence.changing(drawing.project_id):
         if (
             drawing.upstream_uuid is None
             and Drawing.objects.filter(
@@ -285,7 +287,7 @@ def drawing_delete(*, drawing: Drawing) -> None:
     if drawing.upstream_uuid is not None:
         refuse_synced(drawing)
     now = timezone.now()
-    with transaction.atomic():
+    with sequence.changing(drawing.project_id):
         revisions = list(
             Revision.objects.select_for_update().filter(drawing=drawing, deleted_at__isnull=True)
         )

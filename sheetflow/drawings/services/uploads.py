@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Conflict, NotFound, ServiceError
-from sheetflow.drawings import pdf
+from sheetflow.drawings import pdf, sequence
 from sheetflow.drawings.blobs import blob_put, purge_unreferenced, tracked_writes
 from sheetflow.drawings.models import (
     NAME_MAX,
@@ -229,7 +229,7 @@ def upload_confirm(
     mapping = discipline_map(project)
     created: list[Revision] = []
     try:
-        with transaction.atomic():
+        with sequence.changing(project.pk):
             existing = {
                 d.number: d
                 for d in Drawing.objects.select_for_update().filter(
