@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sheetflow.common.uploads.UploadLimitMiddleware",
     "sheetflow.common.middleware.ServiceErrorMiddleware",
 ]
 
@@ -218,11 +219,28 @@ TASKS = {
     }
 }
 
-# Upload limits (bytes and pages per upload).
+# Upload limits: bytes per file, bytes per request (all files together, checked while the
+# body is read) and pages per upload. Files over FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to
+# a temporary file, never held whole in memory.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 400 * 1024 * 1024)
 UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 2000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "sheetflow.common.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# The budget of every PDF operation (check, split, title-block text, rendering, OCR): each runs
+# in a child process limited to this much memory (address space) and CPU time, and is killed
+# after this many seconds of wall-clock time. Renderings are bounded by a pixel count (width x
+# height), so a tall narrow page is rendered smaller rather than as an enormous bitmap.
+PDF_JOB_MEMORY_MB = env_int("PDF_JOB_MEMORY_MB", 450)
+PDF_JOB_CPU_SECONDS = env_int("PDF_JOB_CPU_SECONDS", 20)
+PDF_JOB_SECONDS = env_int("PDF_JOB_SECONDS", 30)
+PDF_MAX_PIXELS = env_int("PDF_MAX_PIXELS", 8_000_000)
 
 # Widths in pixels of a sheet's thumbnail (drawing log) and of its larger rendering (viewer).
 DRAWINGS_THUMBNAIL_WIDTH = env_int("DRAWINGS_THUMBNAIL_WIDTH", 400)
