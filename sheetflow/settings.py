@@ -185,7 +185,7 @@ def _email_settings(url: str) -> dict[str, object]:
     scheme = parsed.scheme
     if scheme in {"smtp", "smtps", "submission"}:
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_BACKEND": "sheetflow.common.mail.EmailBackend",
             "EMAIL_HOST": parsed.hostname or "localhost",
             "EMAIL_PORT": parsed.port or (465 if scheme == "smtps" else 25),
             "EMAIL_HOST_USER": unquote(parsed.username or ""),
@@ -216,8 +216,16 @@ TASKS = {
             if env_bool("TASKS_IMMEDIATE", False)
             else "django_tasks_db.DatabaseBackend"
         ),
+        # Sync runs on its own queue, served by its own thread in every worker, so renderings
+        # and emails (however heavy) never delay other tenants' sync.
+        "QUEUES": ["default", "sync"],
     }
 }
+# Workers renew a heartbeat every WORKER_HEARTBEAT_SECONDS; one silent for WORKER_DEAD_SECONDS
+# is dead, and the reaper (every WORKER_REAPER_SECONDS in each worker) re-queues its tasks.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 2)
+WORKER_DEAD_SECONDS = env_int("WORKER_DEAD_SECONDS", 15)
+WORKER_REAPER_SECONDS = env_int("WORKER_REAPER_SECONDS", 5)
 
 # Upload limits: bytes per file, bytes per request (all files together, checked while the
 # body is read) and pages per upload. Files over FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to

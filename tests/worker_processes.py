@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,7 @@ def worker_env(**extra: str) -> dict[str, str]:
         port = db.get("PORT") or 5432
         env["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
     env["SHEETFLOW_TESTING"] = "1"
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)  # this test's files
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(extra)
     return env

@@ -162,9 +162,12 @@ def _child(
         message = ("error", f"{type(exc).__name__}: {exc}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     try:
-        conn.send((*message, peak))
-    except MemoryError:
-        conn.send(("over", "memory", peak))
+        try:
+            conn.send((*message, peak))
+        except MemoryError:
+            conn.send(("over", "memory", peak))
+    except OSError:
+        pass  # the caller is gone (killed, or gave up on the time budget): nobody to tell
     conn.close()
 
 
