@@ -147,6 +147,8 @@ def _child(
     conn: Connection, func: Callable[..., Any], args: tuple[Any, ...], budget: Budget
 ) -> None:
     _die_with_parent()
+    # Below web requests and sync in the CPU scheduler: a heavy file waits, not other tenants.
+    os.nice(10)
     resource.setrlimit(resource.RLIMIT_AS, (budget.memory_bytes, budget.memory_bytes))
     cpu = max(1, budget.cpu_seconds)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
