@@ -26,6 +26,9 @@ from sheetflow.common.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
+# A task whose workers died this many times is probably what kills them: it fails instead.
+MAX_CLAIMS = 10
+
 
 def beat(worker_id: str) -> None:
     """Record that this worker is alive now."""
@@ -71,9 +74,17 @@ def requeue_abandoned() -> int:
         if worker_ids and worker_ids[-1] in alive:
             continue
         # Compare-and-set: a worker finishing it right now wins.
-        if DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
-            status=TaskResultStatus.READY, started_at=None
-        ):
+        claimed = DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING)
+        if len(worker_ids) >= MAX_CLAIMS:
+            claimed.update(
+                status=TaskResultStatus.FAILED,
+                finished_at=now,
+                exception_class_path="sheetflow.common.workers.AbandonedTask",
+                traceback=f"Its worker died {len(worker_ids)} times while running it.",
+            )
+            logger.error("Task %s (%s) failed: its workers kept dying", task_id, path)
+            continue
+        if claimed.update(status=TaskResultStatus.READY, started_at=None):
             requeued += 1
             logger.warning("Re-queued task %s (%s) left running by a dead worker", task_id, path)
     WorkerHeartbeat.objects.filter(beat_at__lt=now - timedelta(days=1)).delete()

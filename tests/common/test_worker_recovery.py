@@ -22,7 +22,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from sheetflow.common.models import WorkerHeartbeat
-from sheetflow.common.workers import beat, requeue_abandoned
+from sheetflow.common.workers import MAX_CLAIMS, beat, requeue_abandoned
 from sheetflow.drawings.models import Revision
 from sheetflow.notifications.models import Notification
 from sheetflow.notifications.services import notify
@@ -70,6 +70,19 @@ def test_a_task_of_a_live_worker_is_left_alone(cast: Cast) -> None:
         beat("busy")  # a long task, but its worker is alive
         assert requeue_abandoned() == 0
     assert DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count() == 1
+
+
+def test_a_task_whose_workers_keep_dying_fails_instead_of_looping(cast: Cast) -> None:
+    upload_sheets(cast.gc_project, cast.gc_pm, ["A-101"])
+    start = timezone.now()
+    for attempt in range(MAX_CLAIMS):
+        with time_machine.travel(start + timedelta(minutes=attempt), tick=False):
+            claim_next(f"doomed-{attempt}")
+        with time_machine.travel(start + timedelta(minutes=attempt, seconds=59), tick=False):
+            requeue_abandoned()
+    [result] = DBTaskResult.objects.all()
+    assert result.status == TaskResultStatus.FAILED
+    assert "died 10 times" in result.traceback
 
 
 class Inbox:

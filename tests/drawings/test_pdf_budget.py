@@ -51,6 +51,7 @@ def test_every_hostile_file_is_refused_or_rendered_within_the_budget(
     corpus = hostile.corpus()
     outcomes = {}
     peak_rss_reset()
+    before = peak_rss()
     pdfjobs.STATS.peak_rss_bytes = 0
     for name, data in corpus.items():
         started = time.monotonic()
@@ -77,8 +78,10 @@ def test_every_hostile_file_is_refused_or_rendered_within_the_budget(
     assert len(revisions) == 7
     assert all(r.thumbnail_id and r.image_id and not r.render_failed for r in revisions)
     assert not Upload.objects.exists()
+    # PDF jobs that finished stayed under 500 MB (the ones killed were held under the
+    # address-space limit), and this process (the web side) never held a file in memory.
     assert pdfjobs.STATS.peak_rss_bytes < 500 * MB
-    assert peak_rss() < 500 * MB
+    assert peak_rss() - before < 150 * MB
 
 
 def test_a_rendering_is_bounded_by_pixels_whatever_the_aspect_ratio(tight_budget: None) -> None:
