@@ -226,7 +226,9 @@ def run(
     status, payload = reply[0], reply[1]
     if status == "refused":
         detail, code, http_status = payload
-        error = ServiceError(detail, code=code)
+        error = (
+            PdfTooComplex(detail) if code == PdfTooComplex.code else ServiceError(detail, code=code)
+        )
         error.status = http_status
         raise error
     if status == "error":
@@ -247,7 +249,9 @@ class SplitSheet:
     source_name: str
 
 
-def _split_files(files: list[tuple[str, str]], max_pages: int, outdir: str) -> list[SplitSheet]:
+def _split_files(
+    files: list[tuple[str, str]], max_pages: int, max_output: int, outdir: str
+) -> list[SplitSheet]:
     from sheetflow.drawings import pdf
 
     documents = [(name, pdf.open_pdf(Path(path), name)) for name, path in files]
@@ -259,8 +263,13 @@ def _split_files(files: list[tuple[str, str]], max_pages: int, outdir: str) -> l
                 code="too_many_pages",
             )
         out: list[SplitSheet] = []
+        written = 0
         for name, doc in documents:
             for sheet in pdf.split(doc, name):
+                # Pages sharing one large resource each get a copy of it: bound the total.
+                written += len(sheet.data)
+                if written > max_output:
+                    raise PdfTooComplex(f"{name}: its pages are too large once separated.")
                 path = os.path.join(outdir, f"{len(out)}.pdf")
                 with open(path, "wb") as f:
                     f.write(sheet.data)
@@ -277,6 +286,7 @@ def split_files(files: list[tuple[str, str]], outdir: str) -> list[SplitSheet]:
         _split_files,
         files,
         int(settings.UPLOAD_MAX_PAGES),
+        2 * int(settings.UPLOAD_MAX_REQUEST_BYTES),
         outdir,
         name=files[0][0] if len(files) == 1 else "this upload",
     )

@@ -147,3 +147,11 @@ def test_two_threads_splitting_and_rendering_at_once_do_not_crash(tmp_path: Path
         t.join()
     assert results.count(["A-101", "A-102", "A-103"]) == 8
     assert results.count(True) == 4
+
+
+def test_pages_too_large_once_separated_are_refused(tmp_path: Path, settings: Any) -> None:
+    source = tmp_path / "set.pdf"
+    source.write_bytes(hostile.bomb(pages=3, inflated_mb=1))
+    settings.UPLOAD_MAX_REQUEST_BYTES = source.stat().st_size
+    with pytest.raises(pdfjobs.PdfTooComplex):
+        pdfjobs.split_files([("set.pdf", str(source))], str(tmp_path))
