@@ -112,14 +112,18 @@ def split(pdf: pdfium.PdfDocument, name: str) -> list[Sheet]:
     return sheets
 
 
+_CREATED_RE = re.compile(rb"(/CreationDate\s*\(D:)\d{14}")
 _ID_RE = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
 
 
 def _stable_id(data: bytes) -> bytes:
     """Replace the random file /ID pdfium writes with one derived from the content.
 
-    The same page split twice then gives identical bytes, so it is stored once.
+    The same page split twice then gives identical bytes, so it is stored once. pdfium also
+    stamps the creation time to the second; that becomes a fixed time of the same length
+    (the cross-reference offsets stay right).
     """
+    data = _CREATED_RE.sub(rb"\g<1>20000101000000", data, count=1)
     match = _ID_RE.search(data)
     if match is None:
         return data
