@@ -135,10 +135,10 @@ def test_workers_killed_at_random_instants_lose_no_thumbnail_and_send_each_email
 ) -> None:
     inbox, port = smtp_inbox
     rng = random.Random(1234)
-    revisions = upload_sheets(cast.gc_project, cast.gc_pm, [f"A-{101 + i}" for i in range(16)])
+    revisions = upload_sheets(cast.gc_project, cast.gc_pm, [f"A-{101 + i}" for i in range(12)])
     people = [cast.gc_admin, cast.gc_pm, cast.gc_reader, cast.sub_admin, cast.sub_pm]
     notes = []
-    for round_ in range(4):
+    for round_ in range(3):
         notes += notify(
             event="connection_request_sent",
             recipients=people,
@@ -169,6 +169,6 @@ def test_workers_killed_at_random_instants_lose_no_thumbnail_and_send_each_email
     finally:
         stop(worker)
     assert kills >= 10
-    assert len(revisions) == 16
+    assert len(revisions) == 12
     assert not Revision.objects.filter(render_failed=True).exists()
     assert inbox.received == Counter({str(n.pk): 1 for n in notes})
