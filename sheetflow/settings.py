@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "sheetflow.common.uploads.UploadLimitMiddleware",
     "sheetflow.common.middleware.ServiceErrorMiddleware",
     "sheetflow.common.middleware.DeadlockRetryMiddleware",
 ]
@@ -185,7 +186,7 @@ def _email_settings(url: str) -> dict[str, object]:
     scheme = parsed.scheme
     if scheme in {"smtp", "smtps", "submission"}:
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_BACKEND": "sheetflow.common.mail.EmailBackend",
             "EMAIL_HOST": parsed.hostname or "localhost",
             "EMAIL_PORT": parsed.port or (465 if scheme == "smtps" else 25),
             "EMAIL_HOST_USER": unquote(parsed.username or ""),
@@ -216,14 +217,39 @@ TASKS = {
             if env_bool("TASKS_IMMEDIATE", False)
             else "django_tasks_db.DatabaseBackend"
         ),
+        # Sync runs on its own queue, served by its own thread in every worker, so renderings
+        # and emails (however heavy) never delay other tenants' sync.
+        "QUEUES": ["default", "sync"],
     }
 }
+# Workers renew a heartbeat every WORKER_HEARTBEAT_SECONDS; one silent for WORKER_DEAD_SECONDS
+# is dead, and the reaper (every WORKER_REAPER_SECONDS in each worker) re-queues its tasks.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 2)
+WORKER_DEAD_SECONDS = env_int("WORKER_DEAD_SECONDS", 15)
+WORKER_REAPER_SECONDS = env_int("WORKER_REAPER_SECONDS", 5)
 
-# Upload limits (bytes and pages per upload).
+# Upload limits: bytes per file, bytes per request (all files together, checked while the
+# body is read) and pages per upload. Files over FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to
+# a temporary file, never held whole in memory.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+UPLOAD_MAX_REQUEST_BYTES = env_int("UPLOAD_MAX_REQUEST_BYTES", 400 * 1024 * 1024)
 UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 2000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "sheetflow.common.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# The budget of every PDF operation (check, split, title-block text, rendering, OCR): each runs
+# in a child process limited to this much memory (address space) and CPU time, and is killed
+# after this many seconds of wall-clock time. Renderings are bounded by a pixel count (width x
+# height), so a tall narrow page is rendered smaller rather than as an enormous bitmap.
+PDF_JOB_MEMORY_MB = env_int("PDF_JOB_MEMORY_MB", 450)
+PDF_JOB_CPU_SECONDS = env_int("PDF_JOB_CPU_SECONDS", 20)
+PDF_JOB_SECONDS = env_int("PDF_JOB_SECONDS", 30)
+PDF_MAX_PIXELS = env_int("PDF_MAX_PIXELS", 8_000_000)
 
 # Widths in pixels of a sheet's thumbnail (drawing log) and of its larger rendering (viewer).
 DRAWINGS_THUMBNAIL_WIDTH = env_int("DRAWINGS_THUMBNAIL_WIDTH", 400)

@@ -28,6 +28,7 @@ def worker_env(**extra: str) -> dict[str, str]:
     # The test's own media folder, so workers read the sheets the test uploaded.
     env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     env["SHEETFLOW_TESTING"] = "1"
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)  # this test's files
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(extra)
     return env

@@ -1,16 +1,18 @@
 """PDF handling with pypdfium2: checks, splitting into sheets, title-block text, rendering.
 
-pdfium is not thread-safe: call these from one thread of a process (the web request for
-checks and splitting, which are quick; the worker for rendering).
+These are the pure implementations: callers never run them in their own process but through
+``pdfjobs``, which runs them in a child process within a budget (pdfium is not thread-safe
+and a hostile file can need unbounded memory or time).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -44,18 +46,30 @@ def refuse(name: str, message: str, code: str) -> ServiceError:
     return ServiceError(f"{name}: {message}", code=code)
 
 
-def open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:
-    """Open a PDF or refuse it with a clear reason (empty, not a PDF, corrupt, encrypted…)."""
-    if not data:
+def _ends(source: bytes | Path) -> tuple[bytes, bytes]:
+    if isinstance(source, bytes):
+        return source[:1024], source[-2048:]
+    with source.open("rb") as f:
+        head = f.read(1024)
+        f.seek(max(0, source.stat().st_size - 2048))
+        return head, f.read()
+
+
+def open_pdf(source: bytes | Path, name: str) -> pdfium.PdfDocument:
+    """Open a PDF (bytes or a file) or refuse it with a clear reason (empty, not a PDF…)."""
+    head, tail = _ends(source)
+    if not head:
         raise refuse(name, "the file is empty.", "empty_file")
-    if b"%PDF-" not in data[:1024]:
+    if b"%PDF-" not in head:
         raise refuse(name, "this is not a PDF file.", "not_pdf")
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in tail:
         raise refuse(name, "the PDF is truncated or corrupt.", "corrupt_pdf")
     try:
-        pdf = pdfium.PdfDocument(data)
+        # From a path pdfium reads what it needs; the file is never copied into memory.
+        pdf = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
     except pdfium.PdfiumError as exc:
         # pdfium's error code can be stale from an earlier document, so look at the bytes.
+        data = source if isinstance(source, bytes) else source.read_bytes()
         if _ENCRYPT_RE.search(data):
             raise refuse(
                 name, "the PDF is encrypted; upload it unprotected.", "encrypted_pdf"
@@ -98,14 +112,18 @@ def split(pdf: pdfium.PdfDocument, name: str) -> list[Sheet]:
     return sheets
 
 
+_CREATED_RE = re.compile(rb"(/CreationDate\s*\(D:)\d{14}")
 _ID_RE = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
 
 
 def _stable_id(data: bytes) -> bytes:
     """Replace the random file /ID pdfium writes with one derived from the content.
 
-    The same page split twice then gives identical bytes, so it is stored once.
+    The same page split twice then gives identical bytes, so it is stored once. pdfium also
+    stamps the creation time to the second; that becomes a fixed time of the same length
+    (the cross-reference offsets stay right).
     """
+    data = _CREATED_RE.sub(rb"\g<1>20000101000000", data, count=1)
     match = _ID_RE.search(data)
     if match is None:
         return data
@@ -176,13 +194,30 @@ def from_filename(name: str) -> tuple[str, str]:
     return stem[:60] or "SHEET", ""
 
 
-def render_png(data: bytes, width: int) -> bytes:
-    """Render the first page of a PDF to a PNG ``width`` pixels wide."""
+def render_scale(page_width: float, page_height: float, width: int, max_pixels: int) -> float:
+    """The scale that makes a page ``width`` pixels wide, smaller if that passes ``max_pixels``.
+
+    Scaling by width alone turns a tall narrow page into an enormous bitmap; bounding the area
+    bounds the memory whatever the aspect ratio.
+    """
+    page_width, page_height = max(page_width, 1.0), max(page_height, 1.0)
+    scale = width / page_width
+    if page_width * page_height * scale * scale > max_pixels:
+        scale = math.sqrt(max_pixels / (page_width * page_height))
+        # pdfium rounds each side up to whole pixels: shrink until the rounded area fits too.
+        while math.ceil(page_width * scale) * math.ceil(page_height * scale) > max_pixels:
+            scale *= 0.999
+    return scale
+
+
+def render_png(data: bytes, width: int, *, max_pixels: int = 8_000_000) -> bytes:
+    """Render the first page of a PDF to a PNG ``width`` pixels wide, within ``max_pixels``."""
     pdf = pdfium.PdfDocument(data)
     try:
         page = pdf[0]
-        page_width, _ = page.get_size()
-        bitmap = page.render(scale=width / page_width, may_draw_forms=False)
+        page_width, page_height = page.get_size()
+        scale = render_scale(page_width, page_height, width, max_pixels)
+        bitmap = page.render(scale=scale, may_draw_forms=False)
         image = bitmap.to_pil()
         out = io.BytesIO()
         # Fast zlib level: several times quicker to write, files ~40% larger; worth it here.

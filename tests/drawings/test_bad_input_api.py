@@ -47,7 +47,7 @@ def test_a_file_over_the_size_limit_is_refused(
     data = sheet_pdf(["A-101"])
     settings.UPLOAD_MAX_BYTES = len(data) - 1
     response = upload(api_as(cast.gc_pm), cast.gc_project.pk, [SimpleUploadedFile("a.pdf", data)])
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert response.json()["code"] == "too_large"
     assert_nothing_left()
 

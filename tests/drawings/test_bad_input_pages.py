@@ -50,7 +50,7 @@ def test_size_and_page_limits_are_enforced_on_the_page(
     response = client.post(
         f"{log_url(cast)}upload/", upload_form([SimpleUploadedFile("a.pdf", data)])
     )
-    assert response.status_code == 400 and b"over the" in response.content
+    assert response.status_code == 413 and b"over the" in response.content
     assert_nothing_left()
 
 

@@ -157,7 +157,7 @@ def smtp_server(settings: Any) -> Iterator[Inbox]:
     port = _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "sheetflow.common.mail.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
@@ -184,3 +184,15 @@ def test_a_real_smtp_server_receives_the_request_with_both_parts(
     assert "Riverside Electrical" in message["Subject"]
     assert "Approve or reject" in parts["text/plain"] and "<strong>" in parts["text/html"]
     assert Notification.objects.get(user=cast.gc_pm).email_sent_at is not None
+
+
+def test_a_send_already_recorded_by_another_run_is_dropped_by_the_server(
+    cast: Cast, smtp_server: Inbox
+) -> None:
+    from django.core.mail import EmailMessage, get_connection
+
+    connection = get_connection()
+    message = EmailMessage("Hello", "Body", "a@example.test", ["b@example.test"])
+    assert connection.send_once(message, lambda: False) is False
+    assert connection.send_once(message, lambda: True) is True
+    assert [e.rcpt_tos for e in smtp_server.received] == [["b@example.test"]]

@@ -9,8 +9,9 @@ from sheetflow.connections.engine import notices, runner, wakeups
 from sheetflow.connections.models import Connection
 
 
-# Ahead of emails and thumbnails in the queue: a publish must be visible downstream in a second.
-@task(priority=50)
+# On its own queue, served apart from emails and renderings: a publish must be visible
+# downstream in a second whatever else the workers are doing.
+@task(priority=50, queue_name="sync")
 def sync_connection_task(connection_id: int) -> int:
     """Bring one connection up to date; a no-op if another worker holds its lease."""
     return runner.sync_connection(connection_id).created

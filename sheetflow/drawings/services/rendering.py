@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from sheetflow.drawings import pdf
+from sheetflow.drawings import pdfjobs
 from sheetflow.drawings.blobs import blob_put, blob_read, tracked_writes
 from sheetflow.drawings.models import Revision
 
@@ -46,9 +46,17 @@ def revision_render(*, revision_id: int) -> None:
         else:
             thumb_width, image_width = _widths()
             try:
-                data = blob_read(revision.sheet)
-                thumbnail_id = blob_put(pdf.render_png(data, thumb_width), "image/png").pk
-                image_id = blob_put(pdf.render_png(data, image_width), "image/png").pk
+                # In a child process within the PDF budget: a sheet over it is marked as
+                # "could not be rendered" (the pages show a placeholder), never a stuck task.
+                thumbnail, image = pdfjobs.render_pngs(
+                    blob_read(revision.sheet), (thumb_width, image_width), name=str(revision.pk)
+                )
+                thumbnail_id = blob_put(thumbnail, "image/png").pk
+                image_id = blob_put(image, "image/png").pk
+            except pdfjobs.PdfTooComplex:
+                logger.warning("Revision %s is over the PDF budget; not rendered", revision_id)
+                thumbnail_id = image_id = None
+                failed = True
             except Exception:
                 logger.exception("Could not render revision %s", revision_id)
                 thumbnail_id = image_id = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from typing import IO
 from uuid import UUID
@@ -13,7 +14,8 @@ from django.utils import timezone
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Conflict, NotFound, ServiceError
-from sheetflow.drawings import pdf, sequence
+from sheetflow.common.uploads import UploadTooLarge
+from sheetflow.drawings import pdfjobs, sequence
 from sheetflow.drawings.blobs import blob_put, purge_unreferenced, tracked_writes
 from sheetflow.drawings.models import (
     NAME_MAX,
@@ -22,6 +24,7 @@ from sheetflow.drawings.models import (
     STATUS_TEXT_MAX,
     TITLE_MAX,
     Area,
+    Blob,
     Drawing,
     DrawingSet,
     Revision,
@@ -65,23 +68,34 @@ class SheetEdit:
     include: bool = True
 
 
-def _read_all(files: list[UploadedFile]) -> list[tuple[str, bytes]]:
+def _on_disk(files: list[UploadedFile], scratch: str) -> list[tuple[str, str]]:
+    """(name, path) of each file: the upload's temporary file, or a copy made in chunks."""
     if not files:
         raise ServiceError("Choose at least one PDF file.", code="no_files")
     limit = settings.UPLOAD_MAX_BYTES
+    too_large = f"the file is over the {limit // (1024 * 1024)} MB limit."
+
+    def refuse(name: str) -> UploadTooLarge:
+        return UploadTooLarge(f"{name}: {too_large}", code="too_large")
+
     out = []
-    for f in files:
+    for i, f in enumerate(files):
         name = (f.name or "upload.pdf").rsplit("/", 1)[-1][:NAME_LIMIT]
         if f.size > limit:
-            raise pdf.refuse(
-                name, f"the file is over the {limit // (1024 * 1024)} MB limit.", "too_large"
-            )
-        data = f.file.read(limit + 1)
-        if len(data) > limit:
-            raise pdf.refuse(
-                name, f"the file is over the {limit // (1024 * 1024)} MB limit.", "too_large"
-            )
-        out.append((name, data))
+            raise refuse(name)
+        path = getattr(f.file, "temporary_file_path", None)
+        if path is not None:
+            out.append((name, path()))
+            continue
+        path = os.path.join(scratch, f"upload-{i}.pdf")
+        written = 0
+        with open(path, "wb") as copy:
+            while chunk := f.file.read(1024 * 1024):
+                written += len(chunk)
+                if written > limit:
+                    raise refuse(name)
+                copy.write(chunk)
+        out.append((name, path))
     return out
 
 
@@ -118,19 +132,38 @@ def upload_create(
     )
     if new_set_name and drawing_set is None:
         new_set_name = clean_text(new_set_name, field="Set name", max_length=NAME_MAX)
-    contents = _read_all(files)
-    documents = [(name, pdf.open_pdf(data, name)) for name, data in contents]
-    try:
-        pages = sum(len(doc) for _, doc in documents)
-        if pages > settings.UPLOAD_MAX_PAGES:
-            raise ServiceError(
-                f"This upload has {pages} pages; at most {settings.UPLOAD_MAX_PAGES} at a time.",
-                code="too_many_pages",
-            )
-        sheets = [sheet for name, doc in documents for sheet in pdf.split(doc, name)]
-    finally:
-        for _, doc in documents:
-            doc.close()
+    with pdfjobs.scratch_dir() as scratch:
+        # Checked and split in a child process within the PDF budget; sheets come back as files.
+        sheets = pdfjobs.split_files(_on_disk(files, scratch), scratch)
+        return _upload_store(
+            project=project,
+            user=user,
+            sheets=sheets,
+            area=area,
+            drawing_set=drawing_set,
+            drawing_date=drawing_date,
+            received_date=received_date,
+            revision_number=revision_number,
+            revision_status=revision_status,
+            new_set_name=new_set_name,
+            new_set_date=new_set_date,
+        )
+
+
+def _upload_store(
+    *,
+    project: Project,
+    user: User,
+    sheets: list[pdfjobs.SplitSheet],
+    area: Area,
+    drawing_set: DrawingSet | None,
+    drawing_date: dt.date,
+    received_date: dt.date,
+    revision_number: str,
+    revision_status: str,
+    new_set_name: str | None,
+    new_set_date: dt.date | None,
+) -> Upload:
     with tracked_writes(), transaction.atomic():
         if new_set_name and drawing_set is None:
             # Created only now that the files are known to be good.
@@ -150,7 +183,7 @@ def upload_create(
                 UploadSheet(
                     upload=upload,
                     index=i,
-                    sheet=blob_put(sheet.data, "application/pdf"),
+                    sheet=_put_file(sheet.path),
                     number=sheet.number,
                     title=sheet.title,
                     source_name=sheet.source_name,
@@ -159,6 +192,11 @@ def upload_create(
             ]
         )
     return upload
+
+
+def _put_file(path: str) -> Blob:
+    with open(path, "rb") as f:
+        return blob_put(f, "application/pdf")
 
 
 def upload_get(*, project: Project, user: User, upload_uuid: UUID | str) -> Upload:

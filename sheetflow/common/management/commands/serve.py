@@ -1,7 +1,8 @@
-"""`sheetflow serve`: migrate, collect static files, then gunicorn plus a worker beside it."""
+"""`sheetflow serve`: migrate, collect static files, then gunicorn plus supervised workers."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -12,6 +13,8 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+logger = logging.getLogger("sheetflow.serve")
 
 
 class Command(BaseCommand):
@@ -38,27 +41,23 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=1)
         call_command("collectstatic", interactive=False, verbosity=0)
         python = sys.executable
-        children = [
-            subprocess.Popen([python, "-m", "sheetflow.cli", "worker"]) for _ in range(workers)
-        ]
-        children.append(
-            subprocess.Popen(
-                [
-                    python,
-                    "-m",
-                    "gunicorn",
-                    "sheetflow.wsgi:application",
-                    "--bind",
-                    f"{host}:{port}",
-                    "--workers",
-                    str(web_workers),
-                    "--threads",
-                    "4",
-                    "--access-logfile",
-                    "-",
-                ]
-            )
+        web = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "sheetflow.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(web_workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ]
         )
+        supervised = [Supervised([python, "-m", "sheetflow.cli", "worker"]) for _ in range(workers)]
         self.stdout.write(f"Sheetflow is serving at http://{host}:{port} (Ctrl+C stops it)")
 
         stopping = False
@@ -70,10 +69,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            # If one child dies, stop the others: a web server without its worker is broken.
-            while not stopping and all(child.poll() is None for child in children):
+            # A dying task worker is restarted (with backoff) while the web server goes on
+            # serving; if the web server itself dies, everything stops (a supervisor above us,
+            # systemd or the container runtime, restarts the lot).
+            while not stopping and web.poll() is None:
+                for worker in supervised:
+                    worker.check()
                 time.sleep(0.5)
         finally:
+            children = [w.process for w in supervised if w.process is not None] + [web]
             for child in children:
                 if child.poll() is None:
                     child.terminate()
@@ -82,3 +86,48 @@ class Command(BaseCommand):
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+
+class Supervised:
+    """A child process restarted when it exits, after a delay that doubles while it keeps dying."""
+
+    MIN_DELAY = 0.5
+    MAX_DELAY = 30.0
+    # Having run this long, a worker counts as healthy again: the next restart is quick.
+    HEALTHY_AFTER = 60.0
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+        self.delay = self.MIN_DELAY
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
+        self.restart_at: float | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv)
+        self.started = time.monotonic()
+        self.restart_at = None
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.start()
+                assert self.process is not None
+                logger.warning("Task worker restarted (pid %s)", self.process.pid)
+            return
+        assert self.process is not None
+        code = self.process.poll()
+        if code is None:
+            return
+        if now - self.started >= self.HEALTHY_AFTER:
+            self.delay = self.MIN_DELAY
+        logger.error(
+            "Task worker (pid %s) exited with %s; restarting in %.1f s",
+            self.process.pid,
+            code,
+            self.delay,
+        )
+        self.restart_at = now + self.delay
+        self.delay = min(self.delay * 2, self.MAX_DELAY)
