@@ -244,7 +244,7 @@ def upload_create(
     area = (
         services.area_get(project=project, area_id=form.area_id)
         if form.area_id
-        else selectors.areas(project=project).first()
+        else selectors.default_area(project=project)
     )
     drawing_set = None
     if form.set_id:

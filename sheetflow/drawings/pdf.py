@@ -9,20 +9,19 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from sheetflow.common.errors import ServiceError
+from sheetflow.drawings import recognition
 
 # A drawing number: a letter prefix, an optional separator, digits, optional suffixes
 # (A-101, S201, FP-001, E-2.01, M-101A).
 NUMBER_RE = re.compile(r"\b([A-Z]{1,3}[-. ]?\d{1,4}(?:[.-]\d{1,3})?[A-Z]?)\b")
-_NUMBER_LABELS = ("SHEET NUMBER", "SHEET NO", "DRAWING NUMBER", "DRAWING NO", "DWG NO", "NUMBER")
-_TITLE_LABELS = ("SHEET TITLE", "DRAWING TITLE", "TITLE")
-_DATE_RE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
 
 _ENCRYPT_RE = re.compile(rb"/Encrypt\b")
@@ -38,6 +37,8 @@ class Sheet:
     number: str
     title: str
     source_name: str
+    # How the number and title were found (confidence, source, boxes): see recognition.
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 def refuse(name: str, message: str, code: str) -> ServiceError:
@@ -72,15 +73,21 @@ def open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:
     return pdf
 
 
-def split(pdf: pdfium.PdfDocument, name: str) -> list[Sheet]:
-    """One one-page PDF per page, with number and title read from the title block."""
-    sheets = []
+def split(
+    pdf: pdfium.PdfDocument, name: str, *, layout: recognition.Layout | None = None
+) -> list[Sheet]:
+    """One one-page PDF per page, with number and title recognised from the title block.
+
+    ``layout`` is what the project's earlier uploads taught about its title block.
+    """
     fallback_number, fallback_title = from_filename(name)
     count = len(pdf)
+    pages: list[bytes] = []
+    texts: list[recognition.PageText | None] = []
     for index in range(count):
         try:
             page = pdf[index]
-            number, title = title_block(page)
+            texts.append(_page_text(page))
             page.close()
             out = pdfium.PdfDocument.new()
             out.import_pages(pdf, [index])
@@ -89,13 +96,62 @@ def split(pdf: pdfium.PdfDocument, name: str) -> list[Sheet]:
             out.close()
         except pdfium.PdfiumError as exc:
             raise refuse(name, f"page {index + 1} is corrupt.", "corrupt_pdf") from exc
-        if not number:
-            number = fallback_number if count == 1 else f"{fallback_number}-{index + 1}"
-        title = title or fallback_title
+        pages.append(_stable_id(buffer.getvalue()))
+    results = recognition.recognize_set(texts, layout)
+    sheets = []
+    for index, (data, text, result) in enumerate(zip(pages, texts, results, strict=True)):
+        number, title = result.number, result.title
+        evidence = evidence_of(result, has_text=bool(text and text.words))
+        if number is None:
+            value = fallback_number if count == 1 else f"{fallback_number}-{index + 1}"
+            number = recognition.Field(value, 0.1, recognition.FILE_NAME)
+            evidence["number"] = _field_json(number)
+            evidence["recognised"] = False
+        if title is None and fallback_title:
+            title = recognition.Field(fallback_title, 0.3, recognition.FILE_NAME)
+            evidence["title"] = _field_json(title)
         source = name if count == 1 else f"{name} (page {index + 1})"
-        data = _stable_id(buffer.getvalue())
-        sheets.append(Sheet(data, number[:60], title[:200], source[:255]))
+        sheets.append(
+            Sheet(
+                data,
+                number.value[:60],
+                (title.value if title else "")[:200],
+                source[:255],
+                evidence,
+            )
+        )
     return sheets
+
+
+def _page_text(page: pdfium.PdfPage) -> recognition.PageText | None:
+    """The page's words; None when the text layer cannot be read (recognition then skips)."""
+    try:
+        return recognition.page_text(page)
+    except (pdfium.PdfiumError, ValueError, OverflowError):
+        return None
+
+
+def _field_json(value: recognition.Field | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {
+        "value": value.value,
+        "confidence": value.confidence,
+        "source": value.source,
+        "box": value.box.as_list() if value.box else None,
+    }
+
+
+def evidence_of(result: recognition.PageResult, *, has_text: bool) -> dict[str, Any]:
+    """What the review and the learning need to know about one page's recognition."""
+    return {
+        "number": _field_json(result.number),
+        "title": _field_json(result.title),
+        "block": result.block.as_list() if result.block else None,
+        "recognised": result.number is not None,
+        "has_text": has_text,
+        "lines": [[text[:120], box.as_list()] for text, box, _ in result.lines[:60]],
+    }
 
 
 _ID_RE = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
@@ -116,53 +172,8 @@ def _stable_id(data: bytes) -> bytes:
     return data[: match.start(1)] + first + b"><" + second + data[match.end(2) :]
 
 
-def _lines(text: str) -> list[str]:
-    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-
-
 def _clean_number(value: str) -> str:
     return re.sub(r"\s+", "-", value.strip().upper())
-
-
-def parse_title_block(text: str) -> tuple[str, str]:
-    """(number, title) from title-block text; empty strings where nothing fits."""
-    lines = _lines(text)
-    number = title = ""
-    for i, line in enumerate(lines):
-        upper = line.upper().rstrip(":")
-        following = lines[i + 1] if i + 1 < len(lines) else ""
-        if not number and upper in _NUMBER_LABELS and NUMBER_RE.search(following.upper()):
-            number = _clean_number(NUMBER_RE.search(following.upper()).group(1))  # type: ignore[union-attr]
-        elif not title and upper in _TITLE_LABELS and following:
-            title = following
-    if not number:
-        for line in lines:
-            match = NUMBER_RE.fullmatch(line.upper().strip())
-            if match:
-                number = _clean_number(match.group(1))
-                break
-    if not title:
-        candidates = [
-            line
-            for line in lines
-            if not NUMBER_RE.fullmatch(line.upper())
-            and not _DATE_RE.search(line)
-            and line.upper().rstrip(":") not in _NUMBER_LABELS + _TITLE_LABELS
-            and not line.upper().startswith(("REV", "DATE", "SCALE", "PROJECT", "DRAWN"))
-        ]
-        title = max(candidates, key=len) if candidates and number else ""
-    return number, title
-
-
-def title_block(page: pdfium.PdfPage) -> tuple[str, str]:
-    """Read the text layer near the bottom-right corner (where title blocks live)."""
-    width, height = page.get_size()
-    textpage = page.get_textpage()
-    try:
-        text = textpage.get_text_bounded(left=width * 0.55, bottom=0, right=width, top=height * 0.4)
-    finally:
-        textpage.close()
-    return parse_title_block(text or "")
 
 
 def from_filename(name: str) -> tuple[str, str]:

@@ -27,6 +27,7 @@ def upload(request: HttpRequest, project_id: int) -> HttpResponse:
         request.FILES or None,
         areas=selectors.areas(project=project),
         sets=selectors.drawing_sets(project=project),
+        initial={"area": selectors.default_area(project=project)},
     )
     status = 200
     if request.method == "POST":

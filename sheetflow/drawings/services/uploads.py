@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Conflict, NotFound, ServiceError
-from sheetflow.drawings import pdf
+from sheetflow.drawings import pdf, recognition
 from sheetflow.drawings.blobs import blob_put, purge_unreferenced, tracked_writes
 from sheetflow.drawings.models import (
     NAME_MAX,
@@ -25,6 +25,7 @@ from sheetflow.drawings.models import (
     Drawing,
     DrawingSet,
     Revision,
+    TitleBlockLayout,
     Upload,
     UploadSheet,
 )
@@ -127,7 +128,8 @@ def upload_create(
                 f"This upload has {pages} pages; at most {settings.UPLOAD_MAX_PAGES} at a time.",
                 code="too_many_pages",
             )
-        sheets = [sheet for name, doc in documents for sheet in pdf.split(doc, name)]
+        layout = learned_layout(project)
+        sheets = [sheet for name, doc in documents for sheet in pdf.split(doc, name, layout=layout)]
     finally:
         for _, doc in documents:
             doc.close()
@@ -154,11 +156,26 @@ def upload_create(
                     number=sheet.number,
                     title=sheet.title,
                     source_name=sheet.source_name,
+                    evidence=sheet.evidence,
                 )
                 for i, sheet in enumerate(sheets)
             ]
         )
     return upload
+
+
+def learned_layout(project: Project) -> recognition.Layout | None:
+    """What a drawings admin or an earlier correction taught about this project's sheets."""
+    row = TitleBlockLayout.objects.filter(project=project).first()
+    if row is None:
+        return None
+    number_at = (row.number_x, row.number_y) if row.number_x is not None else None
+    title_at = (row.title_x, row.title_y) if row.title_x is not None else None
+    if number_at is None and title_at is None:
+        return None
+    return recognition.Layout(  # type: ignore[arg-type]
+        number_at=number_at, title_at=title_at, learned=True
+    )
 
 
 def upload_get(*, project: Project, user: User, upload_uuid: UUID | str) -> Upload:
@@ -253,7 +270,7 @@ def upload_confirm(
                     new_drawings.append(drawing)
             stamp(project.pk, *new_drawings)
             Drawing.objects.bulk_create(new_drawings)
-            for sheet, number, _title, revision_number in rows:
+            for sheet, number, title, revision_number in rows:
                 drawing = existing[number]
                 if revision_unique_clash(
                     drawing=drawing,
@@ -267,6 +284,7 @@ def upload_confirm(
                     Revision(
                         project=project,
                         drawing=drawing,
+                        title=title,
                         revision_number=revision_number,
                         revision_status=upload.revision_status,
                         drawing_date=upload.drawing_date,
@@ -280,10 +298,17 @@ def upload_confirm(
             stamp(project.pk, *created)
             created = _bulk_create(created)
             touched = {existing[r[1]].pk: existing[r[1]] for r in rows}
+            retitled = []
             for drawing in touched.values():
+                before = drawing.title
                 drawing_refresh(drawing)
+                if drawing.title != before and drawing not in new_drawings:
+                    retitled.append(drawing)
+            # A corrected title of an existing drawing shows once its revision is current.
+            stamp(project.pk, *retitled)
             Drawing.objects.bulk_update(
-                list(touched.values()), ["current_revision", "latest_revision"]
+                list(touched.values()),
+                ["current_revision", "latest_revision", "title", "change_seq"],
             )
             for revision in created:
                 render_revision.enqueue(revision_id=revision.pk)

@@ -1,0 +1,366 @@
+"""Number and title of one page from its words: candidates scored, not "the longest line"."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sheetflow.drawings.recognition import patterns as p
+from sheetflow.drawings.recognition.words import PageText, Word
+
+# Where a field came from (shown on the review page).
+TITLE_BLOCK = "title_block"
+LABEL = "label"
+OCR = "ocr"
+FILE_NAME = "file_name"
+LEARNED = "layout"
+
+LOW_CONFIDENCE = 0.6
+MAX_LINES = 1500
+
+
+@dataclass(frozen=True)
+class Box:
+    """A box as fractions of the displayed page (0..1, top-left origin)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            min(self.x0, other.x0),
+            min(self.y0, other.y0),
+            max(self.x1, other.x1),
+            max(self.y1, other.y1),
+        )
+
+    def as_list(self) -> list[float]:
+        return [round(self.x0, 4), round(self.y0, 4), round(self.x1, 4), round(self.y1, 4)]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A recognised value with its confidence (0..1), its source and where it was read."""
+
+    value: str
+    confidence: float
+    source: str
+    box: Box | None = None
+
+    @property
+    def low(self) -> bool:
+        return self.confidence < LOW_CONFIDENCE
+
+
+@dataclass
+class Line:
+    """Horizontal words on one baseline, close together."""
+
+    words: list[Word]
+    text: str = ""
+    x0: float = 0.0
+    y0: float = 0.0
+    x1: float = 0.0
+    y1: float = 0.0
+    size: float = 0.0
+
+    def finish(self) -> Line:
+        self.text = " ".join(w.text for w in self.words)
+        self.x0 = min(w.x0 for w in self.words)
+        self.y0 = min(w.y0 for w in self.words)
+        self.x1 = max(w.x1 for w in self.words)
+        self.y1 = max(w.y1 for w in self.words)
+        self.size = max(w.size for w in self.words)
+        return self
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the pages of a set (or a project's earlier uploads) say about the title block."""
+
+    number_at: tuple[float, float] | None = None  # relative centre of the number
+    title_at: tuple[float, float] | None = None  # relative centre of the title
+    repeated: frozenset[str] = frozenset()  # lines on most pages: project name, firm…
+    learned: bool = False  # from an uploader's correction rather than the set itself
+
+
+@dataclass
+class PageResult:
+    """Recognised number and title of one page, with the evidence for the review."""
+
+    number: Field | None
+    title: Field | None
+    block: Box | None = None  # region to crop for the review
+    lines: list[tuple[str, Box, float]] = field(default_factory=list)
+
+
+def lines_of(text: PageText) -> list[Line]:
+    """Group horizontal words into lines (same row, gaps under about one em)."""
+    words = sorted((w for w in text.words if w.horizontal), key=lambda w: w.x0)
+    lines: list[Line] = []
+    rows: dict[int, list[Line]] = {}  # lines by 4-point row bucket of their last word
+    for word in words:
+        target = None
+        bucket = int(word.cy // 4)
+        for key in (bucket - 1, bucket, bucket + 1):
+            for line in rows.get(key, []):
+                last = line.words[-1]
+                em = max(last.size, word.size, 1.0)
+                if (
+                    abs(last.cy - word.cy) <= 0.35 * em
+                    and abs(last.size - word.size) <= 0.2 * em
+                    and -0.2 * em <= word.x0 - last.x1 <= 1.0 * em
+                ):
+                    target = line
+                    break
+            if target is not None:
+                break
+        if target is None:
+            if len(lines) >= MAX_LINES:
+                continue
+            target = Line([word])
+            lines.append(target)
+        else:
+            rows[int(target.words[-1].cy // 4)].remove(target)
+            target.words.append(word)
+        rows.setdefault(bucket, []).append(target)
+    return [line.finish() for line in lines]
+
+
+@dataclass
+class _Candidate:
+    value: str
+    line: Line
+    word: Word
+    score: float
+
+
+def _corner(cx: float, cy: float, width: float, height: float) -> float:
+    """1 at the bottom-right corner, falling to 0 at about the middle of the page."""
+    d = math.hypot((width - cx) / width, (height - cy) / height)
+    return max(0.0, 1.0 - d / 0.75)
+
+
+def _near_label(word_or_line: Word | Line, labels: list[Line], size: float) -> bool:
+    """A label just above, or just left of, on the same row."""
+    for label in labels:
+        above = (
+            0 <= word_or_line.y0 - label.y1 <= 3.5 * size
+            and label.x0 - 2 * size <= word_or_line.x0 <= label.x1 + 2 * size
+        )
+        left = (
+            abs((label.y0 + label.y1) / 2 - (word_or_line.y0 + word_or_line.y1) / 2) <= size
+            and 0 <= word_or_line.x0 - label.x1 <= 8 * size
+        )
+        if above or left:
+            return True
+    return False
+
+
+def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list[_Candidate]:
+    sizes = sorted(w.size for w in text.words if w.horizontal)
+    big = sizes[int(len(sizes) * 0.98)] if sizes else 1.0
+    labels = [ln for ln in lines if p.is_label(ln.text, p.NUMBER_LABELS)]
+    out = []
+    for line in lines:
+        for word in line.words:
+            upper = word.text.upper()
+            for match in p.NUMBER_IN_TEXT_RE.finditer(upper):
+                value = match.group(1)
+                if not any(ch.isdigit() for ch in value):
+                    continue
+                rest = (upper[: match.start()] + upper[match.end() :]).strip("-_.:|/ ")
+                score = 3.0 * min(1.0, word.size / big)
+                score += 2.5 * _corner(word.cx, word.cy, text.width, text.height)
+                if rest and not p.DATE_RE.fullmatch(rest):
+                    score -= 1.5  # part of some other token (W12X26, 2X4…)
+                others = [w for w in line.words if w is not word]
+                if not others:
+                    score += 1.0
+                elif len(others) >= 2:
+                    score -= 1.0  # inside a sentence or an address
+                if _near_label(word, labels, word.size):
+                    score += 1.5
+                if value[0] in "ACEFGILMPSTD":
+                    score += 0.3
+                if layout.number_at is not None:
+                    d = math.hypot(
+                        word.cx / text.width - layout.number_at[0],
+                        word.cy / text.height - layout.number_at[1],
+                    )
+                    score += 3.0 if d < 0.03 else (1.0 if d < 0.08 else -1.0)
+                out.append(_Candidate(p.clean_number(value), line, word, score))
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out
+
+
+def _confidence(best: float, second: float | None, top: float) -> float:
+    margin = best - (second if second is not None else best - 2.0)
+    strength = max(0.0, min(1.0, best / top))
+    return round(max(0.05, min(0.99, 0.35 * strength + 0.65 * min(1.0, margin / 1.5))), 2)
+
+
+def title_for(
+    text: PageText, lines: list[Line], number: _Candidate | None, layout: Layout
+) -> tuple[str, float, Line | None, list[Line], bool]:
+    """(title, score margin, best line, joined lines, labelled) near the number."""
+    anchor_x = number.word.cx if number else text.width * 0.9
+    anchor_y = number.word.cy if number else text.height * 0.9
+    anchor_size = number.word.size if number else max((w.size for w in text.words), default=10)
+    reach = 0.4 * max(text.width, text.height)
+    labels = [ln for ln in lines if p.is_label(ln.text, p.TITLE_LABELS)]
+    scored: list[tuple[float, Line, str, bool, bool]] = []
+    for line in lines:
+        if number is not None and line is number.line and len(line.words) == 1:
+            continue
+        raw = line.text
+        if number is not None and line is number.line:
+            raw = " ".join(w.text for w in line.words if w is not number.word)
+        cleaned, had_date = p.strip_dates(raw)
+        if not cleaned or p.not_a_title(cleaned):
+            continue
+        if p.NUMBER_RE.fullmatch(cleaned.upper().replace(" ", "")):
+            continue
+        dx = max(0.0, line.x0 - anchor_x, anchor_x - line.x1)
+        dy = max(0.0, line.y0 - anchor_y, anchor_y - line.y1)
+        distance = math.hypot(dx, dy)
+        if distance > reach:
+            continue
+        labelled = _near_label(line, labels, line.size)
+        score = 2.0 / (1.0 + distance / (4 * anchor_size))
+        score += 1.5 * min(1.0, line.size / max(anchor_size, 1.0))
+        score += 1.5 if p.title_words(cleaned) else 0.0
+        score += 2.0 if labelled else 0.0
+        score += 0.3 if had_date else 0.0
+        if p.norm(cleaned) in layout.repeated:
+            score -= 3.0
+        if layout.title_at is not None:
+            d = math.hypot(
+                (line.x0 + line.x1) / 2 / text.width - layout.title_at[0],
+                (line.y0 + line.y1) / 2 / text.height - layout.title_at[1],
+            )
+            score += 2.0 if d < 0.04 else 0.0
+        if line.size < 0.35 * anchor_size and not labelled:
+            score -= 1.0
+        scored.append((score, line, cleaned, had_date, labelled))
+    if not scored:
+        return "", 0.0, None, [], False
+    scored.sort(key=lambda s: s[0], reverse=True)
+    best_score, best, cleaned, had_date, labelled = scored[0]
+    joined = [best]
+    if not had_date:
+        joined = _wrapped(best, lines, {id(s[1]): s[2] for s in scored}, layout, number)
+    rivals = [s[0] for s in scored[1:] if s[1] not in joined]
+    margin = best_score - (rivals[0] if rivals else best_score - 2.0)
+    parts = []
+    for line in joined:
+        if line is best:
+            parts.append(cleaned)
+        else:
+            parts.append(p.strip_dates(line.text)[0])
+    return " ".join(parts), margin, best, joined, labelled
+
+
+def _wrapped(
+    best: Line,
+    lines: list[Line],
+    allowed: dict[int, str],
+    layout: Layout,
+    number: _Candidate | None,
+) -> list[Line]:
+    """The best title line and the lines it wraps over (same size, aligned, tight)."""
+    block = [best]
+
+    def fits(line: Line, neighbour: Line, below: bool) -> bool:
+        if id(line) not in allowed or line in block:
+            return False
+        if number is not None and line is number.line:
+            return False
+        if p.norm(allowed[id(line)]) in layout.repeated:
+            return False
+        size = neighbour.size
+        if abs(line.size - size) > 0.15 * size:
+            return False
+        gap = line.y0 - neighbour.y1 if below else neighbour.y0 - line.y1
+        if not -0.1 * size <= gap <= 0.7 * size:
+            return False
+        aligned_left = abs(line.x0 - neighbour.x0) <= 1.5 * size
+        centred = abs((line.x0 + line.x1) - (neighbour.x0 + neighbour.x1)) / 2 <= 1.5 * size
+        return aligned_left or centred
+
+    for _ in range(2):
+        below = [ln for ln in lines if fits(ln, block[-1], True)]
+        above = [ln for ln in lines if fits(ln, block[0], False)]
+        if below:
+            block.append(min(below, key=lambda ln: ln.y0))
+        elif above:
+            block.insert(0, max(above, key=lambda ln: ln.y1))
+        else:
+            break
+    return block
+
+
+def recognize_page(text: PageText, layout: Layout | None = None) -> PageResult:
+    """Number and title of one page (fields None when nothing fits)."""
+    layout = layout or Layout()
+    lines = lines_of(text)
+    numbers = number_candidates(text, lines, layout)
+    best = numbers[0] if numbers else None
+    source = LEARNED if layout.learned and layout.number_at else TITLE_BLOCK
+    number_field = None
+    block = None
+    w, h = text.width or 1.0, text.height or 1.0
+    if best is not None and best.score > 2.0:
+        second = next((c.score for c in numbers[1:] if c.value != best.value), None)
+        labels = [ln for ln in lines if p.is_label(ln.text, p.NUMBER_LABELS)]
+        box = Box(best.word.x0 / w, best.word.y0 / h, best.word.x1 / w, best.word.y1 / h)
+        number_field = Field(
+            best.value,
+            _confidence(best.score, second, 8.0),
+            LABEL if _near_label(best.word, labels, best.word.size) else source,
+            box,
+        )
+        block = box
+    else:
+        best = None
+    title, margin, line, joined, labelled = title_for(text, lines, best, layout)
+    title_field = None
+    if title and line is not None:
+        box = Box(
+            min(ln.x0 for ln in joined) / w,
+            min(ln.y0 for ln in joined) / h,
+            max(ln.x1 for ln in joined) / w,
+            max(ln.y1 for ln in joined) / h,
+        )
+        confidence = round(max(0.05, min(0.99, 0.4 + margin / 3)), 2)
+        if number_field is None:
+            confidence = min(confidence, 0.4)
+        title_field = Field(title, confidence, LABEL if labelled else source, box)
+        block = box if block is None else block.union(box)
+    kept = [(ln.text, Box(ln.x0 / w, ln.y0 / h, ln.x1 / w, ln.y1 / h), ln.size) for ln in lines]
+    # Keep the lines nearest the title block as evidence (for learning from a correction).
+    kept.sort(key=lambda item: -_corner(item[1].cx * w, item[1].cy * h, w, h))
+    return PageResult(number_field, title_field, _pad(block), kept[:120])
+
+
+def _pad(box: Box | None) -> Box | None:
+    if box is None:
+        return None
+    pad_x = max(0.02, (box.x1 - box.x0) * 0.15)
+    pad_y = max(0.02, (box.y1 - box.y0) * 0.3)
+    return Box(
+        max(0.0, box.x0 - pad_x),
+        max(0.0, box.y0 - pad_y),
+        min(1.0, box.x1 + pad_x),
+        min(1.0, box.y1 + pad_y),
+    )
