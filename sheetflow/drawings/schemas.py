@@ -96,6 +96,7 @@ class RevisionOut(Schema):
     drawing_id: int
     revision_number: str
     revision_status: str
+    title: str
     drawing_date: dt.date
     received_date: dt.date
     drawing_set: SetRef | None
@@ -235,6 +236,7 @@ def revision_data(r: Revision | None) -> dict[str, object] | None:
         "drawing_id": r.drawing_id,
         "revision_number": r.revision_number,
         "revision_status": r.revision_status,
+        "title": r.title,
         "drawing_date": r.drawing_date,
         "received_date": r.received_date,
         "drawing_set": {"id": s.pk, "name": s.name} if s is not None else None,

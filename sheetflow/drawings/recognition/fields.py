@@ -170,6 +170,7 @@ def _near_label(word_or_line: Word | Line, labels: list[Line], size: float) -> b
 def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list[_Candidate]:
     sizes = sorted(w.size for w in text.words if w.horizontal)
     big = sizes[int(len(sizes) * 0.98)] if sizes else 1.0
+    typical = sizes[len(sizes) // 2] if sizes else 1.0
     labels = [ln for ln in lines if p.is_label(ln.text, p.NUMBER_LABELS)]
     out = []
     for line in lines:
@@ -189,8 +190,11 @@ def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list
                     score += 1.0
                 elif len(others) >= 2:
                     score -= 1.0  # inside a sentence or an address
-                if _near_label(word, labels, word.size):
+                labelled = _near_label(word, labels, word.size)
+                if labelled:
                     score += 1.5
+                elif word.size < 1.4 * typical:
+                    score -= 3.0  # sheet numbers stand out; callouts and notes do not
                 if value[0] in "ACEFGILMPSTD":
                     score += 0.3
                 if layout.number_at is not None:

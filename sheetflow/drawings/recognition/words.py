@@ -105,7 +105,9 @@ def page_text(page: pdfium.PdfPage, *, max_chars: int = MAX_CHARS) -> PageText:
 
 def _words(textpage: pdfium.PdfTextPage, span: range, transform: _Transform) -> list[Word]:
     raw = textpage.raw
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    # Loose boxes span each glyph's advance and the font's ascent/descent: adjacent glyphs
+    # of a word touch, whatever their ink (a narrow "1" leaves a gap in tight boxes).
+    rect = pdfium_c.FS_RECTF()
     x_ref, y_ref = ctypes.c_double(), ctypes.c_double()
     out: list[Word] = []
     chars: list[str] = []
@@ -130,10 +132,10 @@ def _words(textpage: pdfium.PdfTextPage, span: range, transform: _Transform) -> 
         if ch.isspace():
             flush()
             continue
-        if not pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top):
+        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
             continue
         pdfium_c.FPDFText_GetCharOrigin(raw, i, x_ref, y_ref)
-        box = transform.box(left.value, bottom.value, right.value, top.value)
+        box = transform.box(rect.left, rect.bottom, rect.right, rect.top)
         origin = transform.point(x_ref.value, y_ref.value)
         size = pdfium_c.FPDFText_GetFontSize(raw, i)
         if chars and _breaks(origins[-1], boxes[-1], sizes[-1], origin, box, size):

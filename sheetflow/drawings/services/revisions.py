@@ -312,6 +312,8 @@ def drawing_update(
 def _retitle_shown_revision(drawing: Drawing) -> None:
     """A title edited on the drawing is the title of the revision it shows."""
     shown = drawing.current_revision_id or drawing.latest_revision_id
+    if shown is None:
+        return
     revision = Revision.objects.filter(pk=shown, deleted_at__isnull=True).first()
     if revision is not None and revision.title != drawing.title:
         revision.title = drawing.title

@@ -169,13 +169,17 @@ def learned_layout(project: Project) -> recognition.Layout | None:
     row = TitleBlockLayout.objects.filter(project=project).first()
     if row is None:
         return None
-    number_at = (row.number_x, row.number_y) if row.number_x is not None else None
-    title_at = (row.title_x, row.title_y) if row.title_x is not None else None
+    number_at = (
+        (row.number_x, row.number_y)
+        if row.number_x is not None and row.number_y is not None
+        else None
+    )
+    title_at = (
+        (row.title_x, row.title_y) if row.title_x is not None and row.title_y is not None else None
+    )
     if number_at is None and title_at is None:
         return None
-    return recognition.Layout(  # type: ignore[arg-type]
-        number_at=number_at, title_at=title_at, learned=True
-    )
+    return recognition.Layout(number_at=number_at, title_at=title_at, learned=True)
 
 
 def upload_get(*, project: Project, user: User, upload_uuid: UUID | str) -> Upload:
