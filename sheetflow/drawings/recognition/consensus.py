@@ -7,7 +7,7 @@ from collections import Counter
 from statistics import median
 
 from sheetflow.drawings.recognition import patterns as p
-from sheetflow.drawings.recognition.fields import Layout, PageResult, recognize_page
+from sheetflow.drawings.recognition.fields import Layout, PageResult, lines_of, recognize_page
 from sheetflow.drawings.recognition.words import PageText
 
 # A position held by this share of the confident pages is the set's layout.
@@ -56,11 +56,18 @@ def layout_of(results: list[PageResult], base: Layout | None = None) -> Layout:
 def recognize_set(pages: list[PageText | None], learned: Layout | None = None) -> list[PageResult]:
     """Recognise every page, then again with what the set has in common."""
     empty = PageResult(None, None)
-    first = [recognize_page(t, learned) if t is not None else empty for t in pages]
+    lines = [lines_of(t) if t is not None else [] for t in pages]
+    first = [
+        recognize_page(t, learned, ln) if t is not None else empty
+        for t, ln in zip(pages, lines, strict=True)
+    ]
     layout = layout_of([r for r in first if r is not empty], learned)
     if layout == (learned or Layout()):
         return first
-    return [recognize_page(t, layout) if t is not None else empty for t in pages]
+    return [
+        recognize_page(t, layout, ln) if t is not None else empty
+        for t, ln in zip(pages, lines, strict=True)
+    ]
 
 
 def duplicates(numbers: list[str]) -> set[str]:

@@ -314,10 +314,12 @@ def _wrapped(
     return block
 
 
-def recognize_page(text: PageText, layout: Layout | None = None) -> PageResult:
+def recognize_page(
+    text: PageText, layout: Layout | None = None, lines: list[Line] | None = None
+) -> PageResult:
     """Number and title of one page (fields None when nothing fits)."""
     layout = layout or Layout()
-    lines = lines_of(text)
+    lines = lines if lines is not None else lines_of(text)
     numbers = number_candidates(text, lines, layout)
     best = numbers[0] if numbers else None
     source = LEARNED if layout.learned and layout.number_at else TITLE_BLOCK

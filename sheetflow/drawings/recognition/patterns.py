@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A sheet number: a discipline prefix of 1-3 letters, an optional separator, digits, an
 # optional dotted/dashed part and an optional letter suffix (A-101, A101, S-2.01, FP-001,
@@ -88,9 +89,16 @@ def norm(text: str) -> str:
     return " ".join(text.upper().split())
 
 
+@lru_cache(maxsize=8)
+def _label_set(labels: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(label.replace(".", "") for label in labels)
+
+
 def is_label(text: str, labels: tuple[str, ...]) -> bool:
+    if len(text) > 20:
+        return False
     upper = norm(text).rstrip(":.").replace(".", "").strip()
-    return upper in {label.replace(".", "") for label in labels}
+    return upper in _label_set(labels)
 
 
 def strip_dates(text: str) -> tuple[str, bool]:
