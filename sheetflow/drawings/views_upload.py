@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -11,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from sheetflow.common.errors import ServiceError
-from sheetflow.drawings import selectors, services
+from sheetflow.drawings import recognition, selectors, services
 from sheetflow.drawings.forms import UploadForm
+from sheetflow.drawings.models import Drawing, Upload, UploadSheet
 from sheetflow.drawings.views import _user, rights
 from sheetflow.projects.permissions import Action, get_project
 
@@ -112,11 +114,14 @@ def review(request: HttpRequest, project_id: int, upload_uuid: UUID) -> HttpResp
                 if rights(user, project)["can_publish"]
                 else _log_url(project.pk)
             )
+    dupes = recognition.duplicates([str(v["number"]) for v in values.values()])
+    marks = review_marks(pending, sheets, values, dupes)
     context = {
         "project": project,
         "tab": "drawings",
         "upload": pending,
-        "rows": [(s, values[s.index]) for s in sheets],
+        "rows": [(s, values[s.index], marks[s.index]) for s in sheets],
+        "duplicates": sorted(dupes),
         "error": error,
         **rights(user, project),
     }
@@ -127,3 +132,50 @@ def _log_url(project_id: int) -> str:
     from django.urls import reverse
 
     return reverse("drawings:log", kwargs={"project_id": project_id})
+
+
+def _field_mark(evidence: dict[str, Any] | None) -> dict[str, Any]:
+    if not evidence:
+        return {"low": True, "source": "", "confidence": 0}
+    source = evidence.get("source", "")
+    confidence = float(evidence.get("confidence", 0))
+    return {
+        "low": confidence < recognition.LOW_CONFIDENCE or source == recognition.FILE_NAME,
+        "source": source,
+        "confidence": round(confidence * 100),
+    }
+
+
+def review_marks(
+    upload: Upload,
+    sheets: list[UploadSheet],
+    values: dict[int, dict[str, Any]],
+    dupes: set[str],
+) -> dict[int, dict[str, Any]]:
+    """Per sheet: confidence marks, new drawing or new revision of X, duplicate warning."""
+    numbers = {str(v["number"]).upper() for v in values.values()}
+    existing = {
+        d.number: d
+        for d in Drawing.objects.filter(
+            area=upload.area,
+            number__in=numbers,
+            deleted_at__isnull=True,
+            upstream_uuid__isnull=True,
+        ).select_related("latest_revision")
+    }
+    out = {}
+    for sheet in sheets:
+        evidence = sheet.evidence or {}
+        number = str(values[sheet.index]["number"]).upper()
+        drawing = existing.get(number)
+        out[sheet.index] = {
+            "number": _field_mark(evidence.get("number")),
+            "title": _field_mark(evidence.get("title")),
+            "recognised": evidence.get("recognised", True),
+            "drawing": drawing,
+            "previous": drawing.latest_revision.revision_number
+            if drawing is not None and drawing.latest_revision is not None
+            else None,
+            "duplicate": number in dupes,
+        }
+    return out
