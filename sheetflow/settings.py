@@ -227,6 +227,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Widths in pixels of a sheet's thumbnail (drawing log) and of its larger rendering (viewer).
 DRAWINGS_THUMBNAIL_WIDTH = env_int("DRAWINGS_THUMBNAIL_WIDTH", 400)
 DRAWINGS_IMAGE_WIDTH = env_int("DRAWINGS_IMAGE_WIDTH", 2000)
+# OCR of title blocks on pages without a text layer (Tesseract, in the worker): seconds per
+# page before it is given up (the fields then stay as they were, flagged).
+OCR_TIMEOUT_SECONDS = env_int("OCR_TIMEOUT_SECONDS", 10)
 
 # Projects with more drawing revisions than this cannot be connected.
 CONNECTION_MAX_REVISIONS = env_int("CONNECTION_MAX_REVISIONS", 50_000)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import recognition
@@ -150,7 +151,7 @@ def evidence_of(result: recognition.PageResult, *, has_text: bool) -> dict[str, 
         "block": result.block.as_list() if result.block else None,
         "recognised": result.number is not None,
         "has_text": has_text,
-        "lines": [[text[:120], box.as_list()] for text, box, _ in result.lines[:60]],
+        "lines": [[text[:120], box.as_list()] for text, box, _ in result.lines[:120]],
     }
 
 
@@ -185,6 +186,30 @@ def from_filename(name: str) -> tuple[str, str]:
         rest = stem[match.end() :].strip(" -_.")
         return number, rest
     return stem[:60] or "SHEET", ""
+
+
+def render_image(data: bytes, scale: float) -> Image.Image:
+    """The first page of a PDF as a greyscale image, as displayed (rotation and crop box)."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[0]
+        image = page.render(scale=scale, may_draw_forms=False, grayscale=True).to_pil()
+        page.close()
+        return image.convert("L")
+    finally:
+        pdf.close()
+
+
+def page_size(data: bytes) -> tuple[float, float]:
+    """Displayed width and height in points of the first page."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[0]
+        size = page.get_size()
+        page.close()
+        return size
+    finally:
+        pdf.close()
 
 
 def render_png(data: bytes, width: int) -> bytes:

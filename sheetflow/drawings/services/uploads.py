@@ -36,6 +36,7 @@ from sheetflow.drawings.services.catalog import (
     discipline_map,
     set_get_or_create,
 )
+from sheetflow.drawings.services.intake import OCR_READING, needs_ocr
 from sheetflow.drawings.services.revisions import (
     _clash_error,
     drawing_refresh,
@@ -119,6 +120,8 @@ def upload_create(
     )
     if new_set_name and drawing_set is None:
         new_set_name = clean_text(new_set_name, field="Set name", max_length=NAME_MAX)
+    from sheetflow.drawings.tasks import prepare_upload_sheet
+
     contents = _read_all(files)
     documents = [(name, pdf.open_pdf(data, name)) for name, data in contents]
     try:
@@ -147,7 +150,7 @@ def upload_create(
             revision_number=revision_number,
             revision_status=revision_status,
         )
-        UploadSheet.objects.bulk_create(
+        rows = UploadSheet.objects.bulk_create(
             [
                 UploadSheet(
                     upload=upload,
@@ -157,10 +160,14 @@ def upload_create(
                     title=sheet.title,
                     source_name=sheet.source_name,
                     evidence=sheet.evidence,
+                    ocr_state=OCR_READING if needs_ocr(sheet.evidence) else "",
                 )
                 for i, sheet in enumerate(sheets)
             ]
         )
+        # Thumbnails, crops and OCR are the worker's: never pdfium rendering or OCR here.
+        for row in rows:
+            prepare_upload_sheet.enqueue(sheet_id=row.pk)
     return upload
 
 
