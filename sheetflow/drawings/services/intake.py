@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 OCR_NONE = ""  # not needed: the text layer was read
 OCR_READING = "reading"
 OCR_DONE = "done"
+OCR_EMPTY = "empty"  # read, but no sheet number in what it read
 OCR_FAILED = "failed"
 OCR_OFF = "off"  # tesseract is not installed
 
@@ -32,8 +33,8 @@ _THUMB_WIDTH = 240
 
 
 def needs_ocr(evidence: dict[str, Any]) -> bool:
-    """Pages whose text layer gave no number (scans, text drawn as shapes)."""
-    return not evidence.get("recognised", True)
+    """Pages without a text layer to read (scans, text drawn as shapes) and no number."""
+    return not evidence.get("recognised", True) and not evidence.get("has_text", True)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -107,7 +108,7 @@ def _ocr(
         return {"ocr_state": OCR_FAILED}
     result = recognition.recognize_page(text)
     evidence = dict(sheet.evidence or {})
-    out: dict[str, Any] = {"ocr_state": OCR_DONE}
+    out: dict[str, Any] = {"ocr_state": OCR_DONE if result.number is not None else OCR_EMPTY}
     if result.number is not None:
         out["number"] = result.number.value[:60]
         evidence["number"] = _as_ocr(result.number)

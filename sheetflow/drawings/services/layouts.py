@@ -104,8 +104,16 @@ def upload_apply_rule(
             "source": recognition.LEARNED,
             "box": None,
         }
+        evidence["recognised"] = True
         sheet.evidence = evidence
         changed.append(sheet)
+    # The corrected sheet now holds what its uploader typed: certain, and recognised.
+    evidence = dict(source.evidence or {})
+    evidence[field] = {"value": value, "confidence": 1.0, "source": "uploader", "box": None}
+    evidence["recognised"] = True
+    source.evidence = evidence
+    setattr(source, field, value[:60] if field == "number" else value[:200])
+    changed.append(source)
     with transaction.atomic():
         UploadSheet.objects.bulk_update(changed, [field, "evidence"])
         layout_save(project=upload.project, user=user, **{field: at})
