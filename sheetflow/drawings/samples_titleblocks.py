@@ -203,6 +203,52 @@ def _stamped(c: Canvas, sheet: SampleSheet, page: int) -> None:
     c.drawText(text)
 
 
+def _big_title(c: Canvas, sheet: SampleSheet, page: int) -> None:
+    """A right column whose title is bigger than its number, with "SHEET 3 OF 12" beside."""
+    x = W - 200
+    c.setLineWidth(1)
+    c.rect(x, 20, 180, H - 40)
+    c.setFont("Helvetica", 6)
+    c.drawString(x + 8, H - 40, "NOT FOR CONSTRUCTION")
+    c.drawString(x + 8, H - 50, "CONSULTANT: ORBIT ENGINEERING")
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(x + 8, 260, "Hillcrest Residences")
+    c.setFont("Helvetica", 7)
+    c.drawString(x + 8, 248, "Phase 2 - Building B")
+    c.line(x, 230, x + 180, 230)
+    c.setFont("Helvetica-Bold", 16)
+    for k, text in enumerate(_wrap(sheet.title, 18)):
+        c.drawString(x + 8, 205 - k * 19, text)
+    c.line(x, 110, x + 180, 110)
+    c.setFont("Helvetica", 7)
+    c.drawString(x + 8, 95, f"SHEET {page + 1} OF 12")
+    c.drawString(x + 8, 85, "12 MAR 2024")
+    c.circle(x + 130, 60, 28)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawCentredString(x + 130, 55, sheet.number)
+
+
+def _captions(c: Canvas, sheet: SampleSheet, page: int) -> None:
+    """A bottom strip with captions under the values (ISO style) and a revision column."""
+    c.setLineWidth(1)
+    c.rect(20, 20, W - 40, 50)
+    for xx in (300, 700, 850, 1000):
+        c.line(xx, 20, xx, 70)
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(30, 45, "PORTSIDE FERRY TERMINAL REDEVELOPMENT")
+    c.drawString(310, 45, sheet.title)
+    c.drawString(710, 45, "C")
+    c.drawString(860, 45, "1:200 @ A1")
+    c.setFont("Helvetica-Bold", 15)
+    c.drawString(1010, 42, sheet.number)
+    c.setFont("Helvetica", 6)
+    c.drawString(30, 26, "Project")
+    c.drawString(310, 26, "Drawing title")
+    c.drawString(710, 26, "Revision")
+    c.drawString(860, 26, "Scale")
+    c.drawString(1010, 26, "Drawing No.")
+
+
 def _wrap(title: str, width: int) -> list[str]:
     lines: list[str] = []
     for word in title.split():
@@ -308,7 +354,7 @@ def _build(layout: str, block: Draw, sheets: list[SampleSheet], *, crop: bool = 
 
 @lru_cache(maxsize=1)
 def corpus() -> tuple[SampleSet, ...]:
-    """The labelled corpus: 9 layouts, 46 text pages, plus an image-only and a blank page."""
+    """The labelled corpus: 11 layouts, 55 text pages (the scan and blank page are apart)."""
     long_titles = [
         SampleSheet("A-401", "ENLARGED TOILET ROOM PLANS AND INTERIOR ELEVATIONS"),
         SampleSheet("A-402", "TYPICAL WALL ASSEMBLIES AND PARTITION TYPES"),
@@ -334,6 +380,27 @@ def corpus() -> tuple[SampleSet, ...]:
         ),
         _build(
             "cropped", _strip, _sheets(["S-101", "S-102", "S-103", "S-104", "S-105"], 9), crop=True
+        ),
+        _build(
+            "big-title",
+            _big_title,
+            [
+                SampleSheet("A2.1", "Level 1 Floor Plan"),
+                SampleSheet("A2.2", "Level 2 Floor Plan"),
+                SampleSheet("A3.1", "Building Elevations"),
+                SampleSheet("A4.1", "Wall Sections"),
+                SampleSheet("A9.1", "Renderings"),
+            ],
+        ),
+        _build(
+            "captions",
+            _captions,
+            [
+                SampleSheet("AR-201", "GROUND FLOOR GENERAL ARRANGEMENT"),
+                SampleSheet("AR-202", "FIRST FLOOR GENERAL ARRANGEMENT"),
+                SampleSheet("AR-301", "SECTIONS A-A AND B-B"),
+                SampleSheet("AR-401", "NORTH AND SOUTH ELEVATIONS"),
+            ],
         ),
         _build(
             "rotated-column",

@@ -237,7 +237,10 @@ def title_for(
             continue
         dx = max(0.0, line.x0 - anchor_x, anchor_x - line.x1)
         dy = max(0.0, line.y0 - anchor_y, anchor_y - line.y1)
-        distance = math.hypot(dx, dy)
+        # A bottom strip spreads its fields along one band: far left of the number is
+        # still the title block when it is on the number's band.
+        band = dy <= 3 * anchor_size
+        distance = math.hypot(dx * (0.35 if band else 1.0), dy)
         if distance > reach:
             continue
         labelled = _near_label(line, labels, line.size)
