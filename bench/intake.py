@@ -58,14 +58,11 @@ def _text_seconds_per_sheet() -> float:
     return (time.perf_counter() - start) / pages
 
 
-def _split_cost() -> tuple[float, float]:
-    """Seconds to split a 100-page upload with and without text recognition."""
+def _split_cost(data: bytes) -> tuple[float, float]:
+    """Seconds to split a PDF with text recognition and with the bounded text read before."""
     from unittest import mock
 
     from sheetflow.drawings import pdf
-    from sheetflow.drawings.samples import drawing_set_pdf
-
-    data = drawing_set_pdf(tuple((f"A-{100 + i}", f"Plan {i}") for i in range(100)))
 
     def best_of(runs: int) -> float:
         times = []
@@ -100,10 +97,56 @@ def run(options: Options) -> None:
     real = sorted(REAL.glob("*.pdf"))
     _accuracy("real sheets", [(p.read_bytes(), p.name, [("A010", "Site Plan")]) for p in real])
     line("text path: seconds per sheet", f"{_text_seconds_per_sheet():.4f} s")
-    with_text, without = _split_cost()
+    from sheetflow.drawings.samples import drawing_set_pdf
+
+    hundred = drawing_set_pdf(tuple((f"A-{100 + i}", f"Plan {i}") for i in range(100)))
+    with_text, without = _split_cost(hundred)
     line("split of 100 pages, bounded text only (before)", f"{without:.2f} s")
     line(
         "split of 100 pages with recognition",
         f"{with_text:.2f} s (+{100 * (with_text - without) / without:.0f}%, target <= +50%)",
     )
-    line("OCR path: seconds per sheet", "not measured (OCR fallback not built yet)")
+    with_text, without = _split_cost(real[0].read_bytes())
+    line(
+        "split of one real sheet (A010), before / with",
+        f"{1000 * without:.0f} / {1000 * with_text:.0f} ms "
+        f"(+{100 * (with_text - without) / without:.0f}%)",
+    )
+    _ocr_path()
+
+
+def _ocr_path() -> None:
+    """The worker's OCR of a scanned sheet: render, OCR of the title-block region, recognise."""
+    from statistics import median
+
+    from sheetflow.drawings import pdf, recognition
+    from sheetflow.drawings.recognition import ocr
+    from sheetflow.drawings.samples_titleblocks import special_pages
+    from sheetflow.drawings.services.intake import DEFAULT_REGION
+
+    if not ocr.available():
+        line("OCR path", "tesseract not installed")
+        return
+    scan = next(s for s in special_pages() if s.layout == "scan")
+    expected = scan.sheets[0]
+    width, height = pdf.page_size(scan.data)
+    totals, ocr_only = [], []
+    result = None
+    for _ in range(3):
+        start = time.perf_counter()
+        image = pdf.render_image(scan.data, 200 / 72)
+        mid = time.perf_counter()
+        text = ocr.region_text(image, DEFAULT_REGION, width, height, timeout=30)
+        ocr_only.append(time.perf_counter() - mid)
+        result = recognition.recognize_page(text)
+        totals.append(time.perf_counter() - start)
+    assert result is not None
+    right = (
+        result.number is not None
+        and result.number.value == expected.number
+        and result.title is not None
+        and _same(result.title.value, expected.title)
+    )
+    line("OCR path: seconds per sheet (render + OCR)", f"{median(totals):.2f} s")
+    line("OCR of one title block", f"{median(ocr_only):.2f} s (target < 2 s)")
+    line("OCR: scanned sheet number and title right", "yes" if right else "no")

@@ -65,9 +65,16 @@ def recognize_set(pages: list[PageText | None], learned: Layout | None = None) -
     if layout == (learned or Layout()):
         return first
     return [
-        recognize_page(t, layout, ln) if t is not None else empty
-        for t, ln in zip(pages, lines, strict=True)
+        recognize_page(t, layout, ln) if t is not None and _doubtful(r, layout) else r
+        for t, ln, r in zip(pages, lines, first, strict=True)
     ]
+
+
+def _doubtful(result: PageResult, layout: Layout) -> bool:
+    """Pages the set's layout may change: unsure fields, or a title the set repeats."""
+    if result.number is None or result.number.low or result.title is None or result.title.low:
+        return True
+    return p.norm(result.title.value) in layout.repeated
 
 
 def duplicates(numbers: list[str]) -> set[str]:

@@ -102,6 +102,7 @@ def is_label(text: str, labels: tuple[str, ...]) -> bool:
     return upper in _label_set(labels)
 
 
+@lru_cache(maxsize=4096)
 def strip_dates(text: str) -> tuple[str, bool]:
     """The title without a date glued before or after it; True when one was removed."""
     stripped = TRAILING_DATE_RE.sub("", text)
@@ -110,6 +111,7 @@ def strip_dates(text: str) -> tuple[str, bool]:
     return stripped, stripped != text.strip()
 
 
+@lru_cache(maxsize=4096)
 def not_a_title(text: str) -> bool:
     """True for lines that are another title-block field (firm, address, date, scale…)."""
     upper = norm(text)

@@ -8,6 +8,7 @@ y growing downwards, in points.
 from __future__ import annotations
 
 import ctypes
+import re
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -93,9 +94,10 @@ def page_text(page: pdfium.PdfPage, *, max_chars: int = MAX_CHARS) -> PageText:
         else:
             half = max_chars // 2
             indices = [range(half), range(count - half, count)]
+        text = _text(textpage, count)
         words: list[Word] = []
         for span in indices:
-            words.extend(_words(textpage, span, transform))
+            words.extend(_words(textpage, text, span, transform))
         # Text outside the crop box (printer's marks, old title blocks) is not on the sheet.
         words = [w for w in words if 0 <= w.cx <= width and 0 <= w.cy <= height]
     finally:
@@ -103,87 +105,105 @@ def page_text(page: pdfium.PdfPage, *, max_chars: int = MAX_CHARS) -> PageText:
     return PageText(width, height, tuple(words), truncated=count > max_chars)
 
 
-def _words(textpage: pdfium.PdfTextPage, span: range, transform: _Transform) -> list[Word]:
+_WORD_RE = re.compile(r"[^\s\x00\ufffe\uffff]+")
+
+
+def _text(textpage: pdfium.PdfTextPage, count: int) -> str:
+    """The page's characters, one per character index (pdfium's own spaces included)."""
+    text = textpage.get_text_range(0, count) if count else ""
+    if len(text) != count:  # characters outside the BMP shift indices: read one by one
+        raw = textpage.raw
+        text = "".join(
+            chr(code) if 0 < (code := pdfium_c.FPDFText_GetUnicode(raw, i)) <= 0x10FFFF else " "
+            for i in range(count)
+        )
+    return text
+
+
+def _words(
+    textpage: pdfium.PdfTextPage, text: str, span: range, transform: _Transform
+) -> list[Word]:
+    """Words split where pdfium puts spaces and line breaks (it adds them at gaps).
+
+    Only the first and last character of each word are measured: a few calls per word
+    instead of per character keep a dense sheet cheap.
+    """
     raw = textpage.raw
     # Loose boxes span each glyph's advance and the font's ascent/descent: adjacent glyphs
     # of a word touch, whatever their ink (a narrow "1" leaves a gap in tight boxes).
-    rect = pdfium_c.FS_RECTF()
-    x_ref, y_ref = ctypes.c_double(), ctypes.c_double()
+    first, last = pdfium_c.FS_RECTF(), pdfium_c.FS_RECTF()
     out: list[Word] = []
-    chars: list[str] = []
-    boxes: list[tuple[float, ...]] = []
-    sizes: list[float] = []
-    origins: list[tuple[float, float]] = []
-
-    def flush() -> None:
-        if chars:
-            out.append(_word(chars, boxes, sizes, origins))
-            chars.clear()
-            boxes.clear()
-            sizes.clear()
-            origins.clear()
-
-    for i in span:
-        code = pdfium_c.FPDFText_GetUnicode(raw, i)
-        if code in (0, 0xFFFE, 0xFFFF) or code > 0x10FFFF:
-            flush()
+    for match in _WORD_RE.finditer(text, span.start, span.stop):
+        a, b = match.start(), match.end() - 1
+        if b != a and _object(raw, a) != _object(raw, b):
+            # Two text runs without a space between them (pdfium adds none when the runs
+            # nearly touch or overlap): measure each character and split at gaps.
+            out.extend(_split_runs(raw, match.group(), a, transform))
             continue
-        ch = chr(code)
-        if ch.isspace():
-            flush()
+        if not pdfium_c.FPDFText_GetLooseCharBox(raw, a, first):
             continue
-        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
+        if b != a and not pdfium_c.FPDFText_GetLooseCharBox(raw, b, last):
             continue
-        pdfium_c.FPDFText_GetCharOrigin(raw, i, x_ref, y_ref)
-        box = transform.box(rect.left, rect.bottom, rect.right, rect.top)
-        origin = transform.point(x_ref.value, y_ref.value)
-        size = pdfium_c.FPDFText_GetFontSize(raw, i)
-        if chars and _breaks(origins[-1], boxes[-1], sizes[-1], origin, box, size):
-            flush()
-        chars.append(ch)
-        boxes.append(box)
-        sizes.append(size)
-        origins.append(origin)
-    flush()
+        box_a = transform.box(first.left, first.bottom, first.right, first.top)
+        box_b = box_a if b == a else transform.box(last.left, last.bottom, last.right, last.top)
+        size = pdfium_c.FPDFText_GetFontSize(raw, a)
+        if b != a:
+            size = max(size, pdfium_c.FPDFText_GetFontSize(raw, b))
+        ca = ((box_a[0] + box_a[2]) / 2, (box_a[1] + box_a[3]) / 2)
+        cb = ((box_b[0] + box_b[2]) / 2, (box_b[1] + box_b[3]) / 2)
+        horizontal = b == a or abs(cb[1] - ca[1]) <= abs(cb[0] - ca[0])
+        out.append(
+            Word(
+                match.group(),
+                min(box_a[0], box_b[0]),
+                min(box_a[1], box_b[1]),
+                max(box_a[2], box_b[2]),
+                max(box_a[3], box_b[3]),
+                size,
+                horizontal,
+            )
+        )
     return out
 
 
-def _breaks(
-    prev_origin: tuple[float, float],
-    prev_box: tuple[float, ...],
-    prev_size: float,
-    origin: tuple[float, float],
-    box: tuple[float, ...],
-    size: float,
-) -> bool:
-    """True when the next character does not continue the word (new line, gap, new size)."""
-    em = max(prev_size, size, 1.0)
-    dx = origin[0] - prev_origin[0]
-    dy = origin[1] - prev_origin[1]
-    if abs(size - prev_size) > 0.25 * em:
-        return True
-    if abs(dy) <= 0.3 * em:  # same displayed baseline: horizontal text
-        gap = box[0] - prev_box[2]
-        return dx <= 0 or gap > 0.35 * em
-    if abs(dx) <= 0.3 * em:  # vertical text
-        gap = min(abs(box[1] - prev_box[3]), abs(prev_box[1] - box[3]))
-        return gap > 0.35 * em
-    return True
+def _object(raw: object, index: int) -> int | None:
+    obj = pdfium_c.FPDFText_GetTextObject(raw, index)
+    return ctypes.cast(obj, ctypes.c_void_p).value
 
 
-def _word(
-    chars: list[str],
-    boxes: list[tuple[float, ...]],
-    sizes: list[float],
-    origins: list[tuple[float, float]],
-) -> Word:
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[2] for b in boxes)
-    y1 = max(b[3] for b in boxes)
-    horizontal = len(origins) == 1 or abs(origins[-1][1] - origins[0][1]) <= abs(
-        origins[-1][0] - origins[0][0]
-    )
-    sizes_sorted = sorted(sizes)
-    size = sizes_sorted[len(sizes_sorted) // 2]
-    return Word("".join(chars), x0, y0, x1, y1, size, horizontal)
+def _split_runs(raw: object, chars: str, start: int, transform: _Transform) -> list[Word]:
+    rect = pdfium_c.FS_RECTF()
+    out: list[Word] = []
+    run: list[tuple[str, tuple[float, ...], float]] = []
+
+    def flush() -> None:
+        if run:
+            boxes = [r[1] for r in run]
+            out.append(
+                Word(
+                    "".join(r[0] for r in run),
+                    min(b[0] for b in boxes),
+                    min(b[1] for b in boxes),
+                    max(b[2] for b in boxes),
+                    max(b[3] for b in boxes),
+                    max(r[2] for r in run),
+                )
+            )
+            run.clear()
+
+    for offset, ch in enumerate(chars):
+        if not pdfium_c.FPDFText_GetLooseCharBox(raw, start + offset, rect):
+            continue
+        box = transform.box(rect.left, rect.bottom, rect.right, rect.top)
+        size = pdfium_c.FPDFText_GetFontSize(raw, start + offset)
+        if run:
+            prev_box, prev_size = run[-1][1], run[-1][2]
+            em = max(size, prev_size, 1.0)
+            same_row = abs((box[1] + box[3]) - (prev_box[1] + prev_box[3])) / 2 <= 0.3 * em
+            gap = box[0] - prev_box[2]
+            # New run: another size, another row, a gap, or drawn back over the last glyph.
+            if abs(size - prev_size) > 0.1 * em or not same_row or not -0.3 * em < gap < 0.3 * em:
+                flush()
+        run.append((ch, box, size))
+    flush()
+    return out
