@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -24,6 +26,11 @@ from sheetflow.drawings import recognition
 # (A-101, S201, FP-001, E-2.01, M-101A).
 NUMBER_RE = re.compile(r"\b([A-Z]{1,3}[-. ]?\d{1,4}(?:[.-]\d{1,3})?[A-Z]?)\b")
 
+
+logger = logging.getLogger(__name__)
+
+# Seconds of text recognition one uploaded file may use in the web request.
+RECOGNITION_SECONDS = 4.0
 
 _ENCRYPT_RE = re.compile(rb"/Encrypt\b")
 _PAGE_RE = re.compile(rb"/Type\s*/Page(?!s)\b")
@@ -85,10 +92,17 @@ def split(
     count = len(pdf)
     pages: list[bytes] = []
     texts: list[recognition.PageText | None] = []
+    # Recognition is bounded per upload file: past the budget, pages are split without it
+    # (their numbers come from the file name, flagged for the uploader).
+    deadline = time.monotonic() + RECOGNITION_SECONDS
+    skipped: set[int] = set()
     for index in range(count):
         try:
             page = pdf[index]
-            texts.append(_page_text(page))
+            in_budget = time.monotonic() < deadline
+            texts.append(_page_text(page) if in_budget else None)
+            if not in_budget:
+                skipped.add(index)
             page.close()
             out = pdfium.PdfDocument.new()
             out.import_pages(pdf, [index])
@@ -98,11 +112,17 @@ def split(
         except pdfium.PdfiumError as exc:
             raise refuse(name, f"page {index + 1} is corrupt.", "corrupt_pdf") from exc
         pages.append(_stable_id(buffer.getvalue()))
-    results = recognition.recognize_set(texts, layout)
+    try:
+        results = recognition.recognize_set(texts, layout)
+    except Exception:
+        # Recognition only pre-fills a form: whatever a page holds, the upload goes on.
+        logger.exception("Recognition failed on %s", name)
+        results = [recognition.PageResult(None, None) for _ in texts]
     sheets = []
     for index, (data, text, result) in enumerate(zip(pages, texts, results, strict=True)):
         number, title = result.number, result.title
-        evidence = evidence_of(result, has_text=bool(text and text.words))
+        # A page skipped for time may well have text: it is not sent to OCR.
+        evidence = evidence_of(result, has_text=bool(text and text.words) or index in skipped)
         if number is None:
             value = fallback_number if count == 1 else f"{fallback_number}-{index + 1}"
             number = recognition.Field(value, 0.1, recognition.FILE_NAME)

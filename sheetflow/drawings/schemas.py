@@ -21,6 +21,7 @@ from sheetflow.drawings.models import (
     Drawing,
     Revision,
     Upload,
+    UploadSheet,
 )
 
 
@@ -190,11 +191,39 @@ class UploadForm(Schema):
     )
 
 
+class FieldEvidence(Schema):
+    confidence: float
+    source: str  # title_block, label, ocr, layout, file_name, uploader
+
+
 class UploadSheetOut(Schema):
     index: int
     number: str
     title: str
     source_name: str
+    recognised: bool
+    number_evidence: FieldEvidence | None
+    title_evidence: FieldEvidence | None
+    ocr_state: str  # "", reading, done, empty, failed, off
+
+    @staticmethod
+    def resolve_recognised(obj: UploadSheet) -> bool:
+        return bool((obj.evidence or {}).get("recognised", True))
+
+    @staticmethod
+    def resolve_number_evidence(obj: UploadSheet) -> dict[str, object] | None:
+        return _evidence(obj, "number")
+
+    @staticmethod
+    def resolve_title_evidence(obj: UploadSheet) -> dict[str, object] | None:
+        return _evidence(obj, "title")
+
+
+def _evidence(obj: UploadSheet, field: str) -> dict[str, object] | None:
+    found = (obj.evidence or {}).get(field)
+    if not isinstance(found, dict):
+        return None
+    return {"confidence": found.get("confidence", 0.0), "source": found.get("source", "")}
 
 
 class UploadOut(Schema):

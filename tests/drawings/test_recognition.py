@@ -138,3 +138,14 @@ def test_recognition_is_bounded_on_a_page_full_of_text() -> None:
     assert len("".join(w.text for w in text.words)) <= recognition.MAX_CHARS
     result = recognition.recognize_page(text)
     assert result.number is not None and result.number.value == "G-001"
+
+
+def test_past_the_time_budget_pages_are_split_unrecognised_not_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pdf, "RECOGNITION_SECONDS", 0.0)
+    sample = next(s for s in corpus() if s.layout == "boxed")
+    sheets = _split(sample.data, "boxed.pdf")
+    assert [s.number for s in sheets] == [f"boxed-{i + 1}" for i in range(len(sample.sheets))]
+    assert all(s.evidence["recognised"] is False for s in sheets)
+    assert all(s.evidence["has_text"] is True for s in sheets)  # not sent to OCR

@@ -39,3 +39,20 @@ def test_fields_from_the_file_name_are_marked_and_unrecognised_pages_flagged(
     assert 'value="Tower-1"' in html and 'value="Tower-2"' in html
     assert html.count('data-mark="not-recognised"') == 2
     assert html.count('data-mark="low-number"') == 2
+
+
+def test_the_api_gives_each_fields_confidence_and_source(
+    cast: Cast, api_as: Callable[..., Any]
+) -> None:
+    from django.test.client import MULTIPART_CONTENT
+
+    response = api_as(cast.gc_pm).post(
+        f"/projects/{cast.gc_project.pk}/uploads",
+        {"files": [SimpleUploadedFile("Tower.pdf", blank_pdf(1))]},
+        content_type=MULTIPART_CONTENT,
+    )
+    assert response.status_code == 201, response.json()
+    [sheet] = response.json()["sheets"]
+    assert sheet["recognised"] is False
+    assert sheet["number_evidence"]["source"] == "file_name"
+    assert sheet["number_evidence"]["confidence"] < 0.6

@@ -145,6 +145,14 @@ class _Candidate:
     score: float
 
 
+# A sheet full of "NO." notes would otherwise make every candidate test hundreds of labels.
+MAX_LABELS = 40
+
+
+def _labels(lines: list[Line], labels: tuple[str, ...]) -> list[Line]:
+    return [ln for ln in lines if p.is_label(ln.text, labels)][:MAX_LABELS]
+
+
 def _corner(cx: float, cy: float, width: float, height: float) -> float:
     """1 at the bottom-right corner, falling to 0 at about the middle of the page."""
     d = math.hypot((width - cx) / width, (height - cy) / height)
@@ -171,7 +179,7 @@ def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list
     sizes = sorted(w.size for w in text.words if w.horizontal)
     big = sizes[int(len(sizes) * 0.98)] if sizes else 1.0
     typical = sizes[len(sizes) // 2] if sizes else 1.0
-    labels = [ln for ln in lines if p.is_label(ln.text, p.NUMBER_LABELS)]
+    labels = _labels(lines, p.NUMBER_LABELS)
     out = []
     for line in lines:
         for word in line.words:
@@ -222,7 +230,7 @@ def title_for(
     anchor_y = number.word.cy if number else text.height * 0.9
     anchor_size = number.word.size if number else max((w.size for w in text.words), default=10)
     reach = 0.4 * max(text.width, text.height)
-    labels = [ln for ln in lines if p.is_label(ln.text, p.TITLE_LABELS)]
+    labels = _labels(lines, p.TITLE_LABELS)
     scored: list[tuple[float, Line, str, bool, bool]] = []
     for line in lines:
         if number is not None and line is number.line and len(line.words) == 1:
@@ -331,7 +339,7 @@ def recognize_page(
     w, h = text.width or 1.0, text.height or 1.0
     if best is not None and best.score > 2.0:
         second = next((c.score for c in numbers[1:] if c.value != best.value), None)
-        labels = [ln for ln in lines if p.is_label(ln.text, p.NUMBER_LABELS)]
+        labels = _labels(lines, p.NUMBER_LABELS)
         box = Box(best.word.x0 / w, best.word.y0 / h, best.word.x1 / w, best.word.y1 / h)
         number_field = Field(
             best.value,

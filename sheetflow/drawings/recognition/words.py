@@ -86,6 +86,8 @@ def page_text(page: pdfium.PdfPage, *, max_chars: int = MAX_CHARS) -> PageText:
     crop = page.get_cropbox()
     transform = _Transform(crop, page.get_rotation())
     width, height = transform.size
+    if not (width > 0 and height > 0):
+        return PageText(max(width, 0.0), max(height, 0.0), ())
     textpage = page.get_textpage()
     try:
         count = pdfium_c.FPDFText_CountChars(textpage.raw)
