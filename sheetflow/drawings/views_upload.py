@@ -297,10 +297,16 @@ def layout(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.success(request, "Title-block layout saved.")
             return redirect("drawings:layout", project_id=project.pk)
     remembered = TitleBlockLayout.objects.filter(project=project).first()
+    percent = {
+        name: f"{100 * value:.1f}"
+        for name in ("number_x", "number_y", "title_x", "title_y")
+        if remembered is not None and (value := getattr(remembered, name)) is not None
+    }
     context = {
         "project": project,
         "tab": "drawings",
         "layout": remembered,
+        "percent": percent,
         "error": error,
         **rights(user, project),
     }

@@ -94,3 +94,18 @@ def test_a_drawings_admin_edits_and_resets_the_layout_and_others_cannot(
     assert page_as(cast.outsider).get(url).status_code == 404
     admin.post(url, {"action": "reset"})
     assert not TitleBlockLayout.objects.exists()
+
+
+def test_a_title_correction_takes_every_title_from_the_same_place(
+    cast: Cast, page_as: Callable[..., Any]
+) -> None:
+    client = page_as(cast.gc_pm)
+    files = [SimpleUploadedFile("depot.pdf", odd_set(["K7-01", "K7-02"]))]
+    review = client.post(f"{log_url(cast)}upload/", upload_form(files))["Location"]
+    data = {"action": "rule:title:0", "number_0": "K7-01", "number_1": "K7-02"}
+    data |= {"title_0": "Bayview Depot", "title_1": "", "revision_0": "0", "revision_1": "0"}
+    response = client.post(review, data)
+    assert response.status_code == 200
+    assert 'name="title_1" id="title_1" value="Bayview Depot"' in response.content.decode()
+    layout = TitleBlockLayout.objects.get(project=cast.gc_project)
+    assert layout.title_y is not None and layout.title_y < 0.1 and layout.number_x is None

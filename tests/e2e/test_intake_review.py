@@ -88,3 +88,12 @@ def test_an_uploader_reviews_pictures_and_marks_and_corrects_one_sheet_for_all(
     page.get_by_role("button", name="Add sheets").click()
     expect(page.get_by_text("4 sheet(s) added, unpublished")).to_be_visible()
     expect(page.locator("#drawing-log")).to_contain_text("K7-04")
+
+    # The place was remembered; a drawings admin sees it and can reset it.
+    page.goto(f"{site_url}/projects/{cast.gc_project.pk}/drawings/upload/layout/")
+    expect(page.get_by_label("Number x %")).not_to_have_value("")
+    shot(page, "layout-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "layout-390")
+    page.get_by_role("button", name="Reset").click()
+    expect(page.locator("#no-layout")).to_be_visible()
