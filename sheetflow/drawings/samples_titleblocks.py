@@ -249,6 +249,34 @@ def _captions(c: Canvas, sheet: SampleSheet, page: int) -> None:
     c.drawString(1010, 26, "Drawing No.")
 
 
+def _iso(c: Canvas, sheet: SampleSheet, page: int) -> None:
+    """An ISO 19650 style block: long document numbers, project number and revision codes."""
+    x, y = W - 330, 25
+    c.setLineWidth(0.8)
+    c.rect(x, y, 305, 170)
+    for yy in (40, 80, 130):
+        c.line(x, y + yy, x + 305, y + yy)
+    c.line(x + 200, y, x + 200, y + 80)
+    c.setFont("Helvetica", 5.5)
+    for label, ly in (("Project", 162), ("Drawing title", 122), ("Drawing No.", 32)):
+        c.drawString(x + 5, y + ly, label)
+    c.drawString(x + 205, y + 72, "Project No.")
+    c.drawString(x + 205, y + 32, "Revision")
+    c.drawString(x + 5, y + 72, "Date")
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(x + 5, y + 145, "HARBOUR QUAY OFFICES")
+    c.setFont("Helvetica-Bold", 12)
+    for k, text in enumerate(_wrap(sheet.title, 34)):
+        c.drawString(x + 5, y + 108 - k * 14, text)
+    c.setFont("Helvetica", 9)
+    c.drawString(x + 5, y + 55, "11 JUL 2019")
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(x + 205, y + 52, "HQ-01")
+    c.drawString(x + 205, y + 12, "P01")
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(x + 5, y + 12, sheet.number)
+
+
 def _wrap(title: str, width: int) -> list[str]:
     lines: list[str] = []
     for word in title.split():
@@ -354,7 +382,7 @@ def _build(layout: str, block: Draw, sheets: list[SampleSheet], *, crop: bool = 
 
 @lru_cache(maxsize=1)
 def corpus() -> tuple[SampleSet, ...]:
-    """The labelled corpus: 11 layouts, 55 text pages (the scan and blank page are apart)."""
+    """The labelled corpus: 12 layouts, 59 text pages (the scan and blank page are apart)."""
     long_titles = [
         SampleSheet("A-401", "ENLARGED TOILET ROOM PLANS AND INTERIOR ELEVATIONS"),
         SampleSheet("A-402", "TYPICAL WALL ASSEMBLIES AND PARTITION TYPES"),
@@ -400,6 +428,16 @@ def corpus() -> tuple[SampleSet, ...]:
                 SampleSheet("AR-202", "FIRST FLOOR GENERAL ARRANGEMENT"),
                 SampleSheet("AR-301", "SECTIONS A-A AND B-B"),
                 SampleSheet("AR-401", "NORTH AND SOUTH ELEVATIONS"),
+            ],
+        ),
+        _build(
+            "iso",
+            _iso,
+            [
+                SampleSheet("HQO-ARC-ZZ-00-DR-A-1000", "GROUND FLOOR GENERAL ARRANGEMENT PLAN"),
+                SampleSheet("HQO-ARC-ZZ-01-DR-A-1001", "FIRST FLOOR GENERAL ARRANGEMENT PLAN"),
+                SampleSheet("HQO-ARC-ZZ-RF-DR-A-1010", "ROOF PLAN"),
+                SampleSheet("HQO-ARC-ZZ-ZZ-DR-A-2001", "NORTH AND EAST ELEVATIONS"),
             ],
         ),
         _build(

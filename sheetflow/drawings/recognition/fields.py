@@ -175,20 +175,30 @@ def _near_label(word_or_line: Word | Line, labels: list[Line], size: float) -> b
     return False
 
 
+def _numbers_in(upper: str) -> list[tuple[str, str]]:
+    """(number, the rest of the word) for each sheet number a word holds."""
+    if p.ISO_NUMBER_RE.fullmatch(upper):
+        return [(upper, "")]
+    out = []
+    for match in p.NUMBER_IN_TEXT_RE.finditer(upper):
+        value = match.group(1)
+        if any(ch.isdigit() for ch in value):
+            rest = (upper[: match.start()] + upper[match.end() :]).strip("-_.:|/ ")
+            out.append((value, rest))
+    return out
+
+
 def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list[_Candidate]:
     sizes = sorted(w.size for w in text.words if w.horizontal)
     big = sizes[int(len(sizes) * 0.98)] if sizes else 1.0
     typical = sizes[len(sizes) // 2] if sizes else 1.0
     labels = _labels(lines, p.NUMBER_LABELS)
+    other_labels = _labels(lines, p.OTHER_NUMBER_LABELS)
     out = []
     for line in lines:
         for word in line.words:
             upper = word.text.upper()
-            for match in p.NUMBER_IN_TEXT_RE.finditer(upper):
-                value = match.group(1)
-                if not any(ch.isdigit() for ch in value):
-                    continue
-                rest = (upper[: match.start()] + upper[match.end() :]).strip("-_.:|/ ")
+            for value, rest in _numbers_in(upper):
                 score = 3.0 * min(1.0, word.size / big)
                 score += 2.5 * _corner(word.cx, word.cy, text.width, text.height)
                 if rest and not p.DATE_RE.fullmatch(rest):
@@ -201,6 +211,8 @@ def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list
                 labelled = _near_label(word, labels, word.size)
                 if labelled:
                     score += 1.5
+                elif _near_label(word, other_labels, word.size):
+                    score -= 2.5  # a project or job number, not the sheet's
                 elif word.size < 1.4 * typical:
                     score -= 3.0  # sheet numbers stand out; callouts and notes do not
                 if value[0] in "ACEFGILMPSTD":

@@ -12,11 +12,16 @@ NUMBER_IN_TEXT_RE = re.compile(
     r"(?<![A-Z])([A-Z]{1,3}[-._]?\d{1,4}(?:[.-]\d{1,3})?[A-Z]?)(?![A-Z0-9])"
 )
 NUMBER_RE = re.compile(r"[A-Z]{1,3}[-._]?\d{1,4}(?:[.-]\d{1,3})?[A-Z]?")
+# Document numbers of the ISO 19650 / BS 1192 kind: project-originator-zone-level-type-
+# role-number (RMC-ARC-ZZ-01-DR-A-1001), taken whole.
+ISO_NUMBER_RE = re.compile(r"(?=[A-Z0-9-]*\d{3,})[A-Z0-9]{2,8}(?:-[A-Z0-9]{1,8}){4,8}")
 
 DATE_RE = re.compile(
     r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]?\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AP]M)?)?"
     r"|\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AP]M)?"
-    r"|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|SEPT|OCT|NOV|DEC)[A-Z]*\.? \d{1,2},? \d{4}",
+    r"|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|SEPT|OCT|NOV|DEC)[A-Z]*\.? \d{1,2},? \d{4}"
+    r"|\d{1,2}(?:ST|ND|RD|TH)? (?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|SEPT|OCT|NOV|DEC)[A-Z]*"
+    r"\.?,? \d{4}",
     re.IGNORECASE,
 )
 # A date (with its separator) at the end or start of a title line: `SITE PLAN - 08/08/2019`.
@@ -38,8 +43,29 @@ NUMBER_LABELS = (
     "DWG. NO",
     "DWG #",
     "DWG",
+    "DWG NUMBER",
+    "DRAWING #",
+    "SHT",
+    "SHT NO",
+    "SHEET ID",
     "NUMBER",
     "NO",
+)
+# Labels of numbers that are not the sheet's.
+OTHER_NUMBER_LABELS = (
+    "PROJECT NO",
+    "PROJECT NUMBER",
+    "PROJECT #",
+    "PROJECT",
+    "JOB NO",
+    "JOB NUMBER",
+    "JOB #",
+    "JOB",
+    "COMM NO",
+    "FILE",
+    "REV",
+    "REVISION",
+    "STATUS",
 )
 TITLE_LABELS = ("SHEET TITLE", "DRAWING TITLE", "DRAWING NAME", "SHEET NAME", "TITLE")
 
