@@ -277,6 +277,28 @@ def _iso(c: Canvas, sheet: SampleSheet, page: int) -> None:
     c.drawString(x + 5, y + 12, sheet.number)
 
 
+def _vertical(c: Canvas, sheet: SampleSheet, page: int) -> None:
+    """A narrow right strip whose project name and title run up the sheet."""
+    x = W - 110
+    c.setLineWidth(1)
+    c.rect(x, 20, 90, H - 40)
+    c.line(x, 90, x + 90, 90)
+    for text, dx, size in (
+        ("MAPLE GROVE SENIOR LIVING COMMUNITY", 25, 11),
+        (sheet.title, 55, 13),
+    ):
+        c.saveState()
+        c.translate(x + dx, 110)
+        c.rotate(90)
+        c.setFont("Helvetica-Bold", size)
+        c.drawString(0, 0, text)
+        c.restoreState()
+    c.setFont("Helvetica", 6)
+    c.drawString(x + 6, 78, "SHEET")
+    c.setFont("Helvetica-Bold", 20)
+    c.drawString(x + 10, 45, sheet.number)
+
+
 def _wrap(title: str, width: int) -> list[str]:
     lines: list[str] = []
     for word in title.split():
@@ -382,7 +404,7 @@ def _build(layout: str, block: Draw, sheets: list[SampleSheet], *, crop: bool = 
 
 @lru_cache(maxsize=1)
 def corpus() -> tuple[SampleSet, ...]:
-    """The labelled corpus: 12 layouts, 59 text pages (the scan and blank page are apart)."""
+    """The labelled corpus: 13 layouts, 63 text pages (the scan and blank page are apart)."""
     long_titles = [
         SampleSheet("A-401", "ENLARGED TOILET ROOM PLANS AND INTERIOR ELEVATIONS"),
         SampleSheet("A-402", "TYPICAL WALL ASSEMBLIES AND PARTITION TYPES"),
@@ -440,6 +462,7 @@ def corpus() -> tuple[SampleSet, ...]:
                 SampleSheet("HQO-ARC-ZZ-ZZ-DR-A-2001", "NORTH AND EAST ELEVATIONS"),
             ],
         ),
+        _build("vertical", _vertical, _sheets(["A-501", "A-502", "A-601", "A-701"], 6)),
         _build(
             "rotated-column",
             _column,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sheetflow.drawings.recognition import patterns as p
 from sheetflow.drawings.recognition.words import PageText, Word
@@ -363,14 +363,28 @@ def recognize_page(
     else:
         best = None
     title, margin, line, joined, labelled = title_for(text, lines, best, layout)
+    turned: _Turn | None = None
+    if not title and any(not wd.horizontal for wd in text.words):
+        # No title across the page: read the text that runs up or down the sheet instead.
+        turned = _Turn(text)
+        anchor = None
+        if best is not None:
+            word = turned.word(best.word)
+            anchor = _Candidate(best.value, Line([word]).finish(), word, best.score)
+        title, margin, line, joined, labelled = title_for(
+            turned.text, lines_of(turned.text), anchor, Layout(repeated=layout.repeated)
+        )
     title_field = None
     if title and line is not None:
-        box = Box(
-            min(ln.x0 for ln in joined) / w,
-            min(ln.y0 for ln in joined) / h,
-            max(ln.x1 for ln in joined) / w,
-            max(ln.y1 for ln in joined) / h,
+        extent = (
+            min(ln.x0 for ln in joined),
+            min(ln.y0 for ln in joined),
+            max(ln.x1 for ln in joined),
+            max(ln.y1 for ln in joined),
         )
+        if turned is not None:
+            extent = turned.back(extent)
+        box = Box(extent[0] / w, extent[1] / h, extent[2] / w, extent[3] / h)
         confidence = round(max(0.05, min(0.99, 0.4 + margin / 3)), 2)
         if number_field is None:
             confidence = min(confidence, 0.4)
@@ -393,3 +407,31 @@ def _pad(box: Box | None) -> Box | None:
         min(1.0, box.x1 + pad_x),
         min(1.0, box.y1 + pad_y),
     )
+
+
+class _Turn:
+    """The page turned a quarter so that its vertical text reads across (and back again)."""
+
+    def __init__(self, text: PageText) -> None:
+        vertical = [wd for wd in text.words if not wd.horizontal]
+        self.up = sum(wd.upward for wd in vertical) * 2 >= len(vertical)
+        self.w, self.h = text.width, text.height
+        turned = [
+            replace(self.word(wd), horizontal=not wd.horizontal and wd.upward == self.up)
+            for wd in text.words
+        ]
+        self.text = PageText(self.h, self.w, tuple(turned))
+
+    def word(self, wd: Word) -> Word:
+        x0, y0, x1, y1 = self._turn((wd.x0, wd.y0, wd.x1, wd.y1))
+        return Word(wd.text, x0, y0, x1, y1, wd.size)
+
+    def _turn(self, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        if self.up:  # (x, y) -> (h - y, x)
+            return self.h - b[3], b[0], self.h - b[1], b[2]
+        return b[1], self.w - b[2], b[3], self.w - b[0]  # (x, y) -> (y, w - x)
+
+    def back(self, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        if self.up:
+            return b[1], self.h - b[2], b[3], self.h - b[0]
+        return self.w - b[3], b[0], self.w - b[1], b[2]

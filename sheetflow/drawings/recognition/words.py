@@ -32,6 +32,7 @@ class Word:
     size: float
     # False for text that runs vertically on the displayed page (side labels, dimensions).
     horizontal: bool = True
+    upward: bool = False  # vertical text read from bottom to top
 
     @property
     def cx(self) -> float:
@@ -163,6 +164,7 @@ def _words(
                 max(box_a[3], box_b[3]),
                 size,
                 horizontal,
+                not horizontal and cb[1] < ca[1],
             )
         )
     return out
