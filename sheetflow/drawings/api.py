@@ -177,7 +177,7 @@ def revision_download(
 def revision_update(
     request: HttpRequest, project_id: int, revision_id: int, payload: RevisionPatch
 ) -> Revision:
-    """Edit a revision's number, status, dates or set."""
+    """Edit a revision's number, status, title, dates or set."""
     project = _project(request, project_id, Action.DRAWINGS_EDIT)
     revision = selectors.revision_get(user=_user(request), project=project, revision_id=revision_id)
     data = payload.dict(exclude_unset=True)

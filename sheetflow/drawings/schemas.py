@@ -164,6 +164,7 @@ class DrawingPatch(Schema):
 class RevisionPatch(Schema):
     revision_number: str | None = Field(None, min_length=1, max_length=REVISION_MAX)
     revision_status: str | None = Field(None, max_length=STATUS_TEXT_MAX)
+    title: str | None = Field(None, max_length=TITLE_MAX)
     drawing_date: dt.date | None = None
     received_date: dt.date | None = None
     set_id: int | None = Field(None, description="A set of this project; 0 clears the set")

@@ -67,9 +67,16 @@ def test_the_history_and_the_api_show_each_revisions_title(
     items = api_as(cast.gc_pm).get(f"/projects/{pid}/drawings").json()["items"]
     assert items[0]["title"] == "Foundation Plan"
     assert items[0]["current_revision"]["title"] == "Foundation Plan"
+    renamed = api_as(cast.gc_pm).patch(
+        f"/projects/{pid}/revisions/{first.pk}", {"title": "Foundations (old)"}
+    )
+    assert renamed.status_code == 200, renamed.json()
+    assert renamed.json()["title"] == "Foundations (old)"
     page = page_as(cast.gc_pm).get(reverse("drawings:drawing", args=[pid, drawing.pk]))
     html = page.content.decode()
-    assert "Foundations" in html and "Foundation Plan" in html
+    assert "Foundations (old)" in html and "Foundation Plan" in html
+    drawing.refresh_from_db()
+    assert drawing.title == "Foundation Plan"  # the current revision's, not the older one
 
 
 def test_the_default_area_does_not_change_when_an_area_is_added_first(
