@@ -97,3 +97,33 @@ def test_an_uploader_reviews_pictures_and_marks_and_corrects_one_sheet_for_all(
     shot(page, "layout-390")
     page.get_by_role("button", name="Reset").click()
     expect(page.locator("#no-layout")).to_be_visible()
+
+
+def test_a_scanned_page_shows_reading_then_fills_in_from_ocr(
+    page: Page,
+    cast: Cast,
+    sign_in: Callable[..., None],
+    site_url: str,
+    shot: Callable[..., Any],
+    drain_tasks: Callable[..., int],
+    tmp_path: Path,
+) -> None:
+    from sheetflow.drawings.samples_titleblocks import special_pages
+
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(next(s for s in special_pages() if s.layout == "scan").data)
+    sign_in(page, cast.gc_pm)
+    page.goto(f"{site_url}/projects/{cast.gc_project.pk}/drawings/upload/")
+    page.get_by_label("PDF files").set_input_files(str(pdf))
+    page.get_by_role("button", name="Upload and review").click()
+    expect(page.locator('[data-mark="reading"]')).to_be_visible()
+    expect(page.get_by_label("Number of sheet 1")).to_have_value("scan")
+    shot(page, "reading")
+    assert drain_tasks() == 1  # the worker renders and reads it; the page polls
+    expect(page.get_by_label("Number of sheet 1")).to_have_value("A-501")
+    expect(page.get_by_label("Title of sheet 1")).to_have_value("WALL SECTIONS")
+    expect(page.locator('[data-mark="ocr"]')).to_be_visible()
+    expect(page.locator('img[data-mark="crop"]')).to_be_visible()
+    expect(page.locator('[data-mark="not-recognised"]')).to_have_count(0)
+    expect(page.locator('[data-mark="low-number"]')).to_have_text("check · OCR")
+    shot(page, "read")

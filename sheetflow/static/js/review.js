@@ -24,6 +24,17 @@ document.addEventListener("htmx:load", function (event) {
   if (!(cell instanceof HTMLElement) || cell.dataset.ocrNumber === undefined) {
     return;
   }
+  var row = cell.closest("tr");
+  if (row && cell.dataset.ocrNumber) {
+    // The row's marks were about the file name; now they are about what OCR read.
+    row.querySelectorAll('[data-mark="not-recognised"]').forEach(function (mark) {
+      mark.remove();
+    });
+    row.querySelectorAll('[data-mark="low-number"], [data-mark="low-title"]').forEach(function (mark) {
+      mark.textContent = "check · OCR";
+      mark.title = "read by OCR";
+    });
+  }
   [["number_", cell.dataset.ocrNumber], ["title_", cell.dataset.ocrTitle]].forEach(function (pair) {
     var input = document.getElementById(pair[0] + cell.dataset.index);
     if (input && input.value === input.dataset.original && pair[1]) {
