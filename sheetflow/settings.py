@@ -256,6 +256,9 @@ DRAWINGS_THUMBNAIL_WIDTH = env_int("DRAWINGS_THUMBNAIL_WIDTH", 400)
 # A sheet still without a rendering this long after upload is queued again (a lost task).
 DRAWINGS_RENDER_RETRY_SECONDS = env_int("DRAWINGS_RENDER_RETRY_SECONDS", 60)
 DRAWINGS_IMAGE_WIDTH = env_int("DRAWINGS_IMAGE_WIDTH", 2000)
+# OCR of title blocks on pages without a text layer (Tesseract, in the worker): seconds per
+# page before it is given up (the fields then stay as they were, flagged).
+OCR_TIMEOUT_SECONDS = env_int("OCR_TIMEOUT_SECONDS", 10)
 
 # Projects with more drawing revisions than this cannot be connected.
 CONNECTION_MAX_REVISIONS = env_int("CONNECTION_MAX_REVISIONS", 50_000)

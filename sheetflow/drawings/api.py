@@ -177,7 +177,7 @@ def revision_download(
 def revision_update(
     request: HttpRequest, project_id: int, revision_id: int, payload: RevisionPatch
 ) -> Revision:
-    """Edit a revision's number, status, dates or set."""
+    """Edit a revision's number, status, title, dates or set."""
     project = _project(request, project_id, Action.DRAWINGS_EDIT)
     revision = selectors.revision_get(user=_user(request), project=project, revision_id=revision_id)
     data = payload.dict(exclude_unset=True)
@@ -244,7 +244,7 @@ def upload_create(
     area = (
         services.area_get(project=project, area_id=form.area_id)
         if form.area_id
-        else selectors.areas(project=project).first()
+        else selectors.default_area(project=project)
     )
     drawing_set = None
     if form.set_id:

@@ -56,7 +56,11 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, areas: Any, sets: Any, **kwargs: Any) -> None:
         today = timezone.localdate()
-        kwargs.setdefault("initial", {"drawing_date": today, "received_date": today})
+        kwargs["initial"] = {
+            "drawing_date": today,
+            "received_date": today,
+            **(kwargs.get("initial") or {}),
+        }
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas  # type: ignore[attr-defined]
         self.fields["drawing_set"].queryset = sets  # type: ignore[attr-defined]

@@ -193,6 +193,8 @@ class Revision(Syncable):
     )
     revision_number = models.CharField(max_length=REVISION_MAX)
     revision_status = models.CharField(max_length=STATUS_TEXT_MAX, blank=True)
+    # Sheets get renamed between issues: each revision keeps the title it was issued with.
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
     drawing_date = models.DateField()
     received_date = models.DateField()
     drawing_set = models.ForeignKey(
@@ -331,9 +333,37 @@ class UploadSheet(models.Model):
     number = models.CharField(max_length=NUMBER_MAX, blank=True)
     title = models.CharField(max_length=TITLE_MAX, blank=True)
     source_name = models.CharField(max_length=255, blank=True)
+    # Confidence, source and boxes of the recognised fields (see drawings.recognition).
+    evidence = models.JSONField(default=dict, blank=True)
+    # Title-block crop and page thumbnail for the review, rendered by a task.
+    crop = models.ForeignKey(
+        Blob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    thumbnail = models.ForeignKey(
+        Blob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    ocr_state = models.CharField(max_length=12, blank=True)  # "", reading, done, failed, off
 
     class Meta:
         ordering = ["index"]
 
     def __str__(self) -> str:
         return f"{self.upload_id} #{self.index}"
+
+
+class TitleBlockLayout(models.Model):
+    """Where a project's sheets carry their number and title, learned from a correction."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="+")
+    # Relative centres (0..1 of the displayed page) of the number and of the title.
+    number_x = models.FloatField(null=True, blank=True)
+    number_y = models.FloatField(null=True, blank=True)
+    title_x = models.FloatField(null=True, blank=True)
+    title_y = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"title block of project {self.project_id}"

@@ -9,23 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import math
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from sheetflow.common.errors import ServiceError
+from sheetflow.drawings import recognition
 
 # A drawing number: a letter prefix, an optional separator, digits, optional suffixes
 # (A-101, S201, FP-001, E-2.01, M-101A).
 NUMBER_RE = re.compile(r"\b([A-Z]{1,3}[-. ]?\d{1,4}(?:[.-]\d{1,3})?[A-Z]?)\b")
-_NUMBER_LABELS = ("SHEET NUMBER", "SHEET NO", "DRAWING NUMBER", "DRAWING NO", "DWG NO", "NUMBER")
-_TITLE_LABELS = ("SHEET TITLE", "DRAWING TITLE", "TITLE")
-_DATE_RE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
+
+logger = logging.getLogger(__name__)
+
+# Seconds of text recognition one uploaded file may use in the web request.
+RECOGNITION_SECONDS = 4.0
 
 _ENCRYPT_RE = re.compile(rb"/Encrypt\b")
 _PAGE_RE = re.compile(rb"/Type\s*/Page(?!s)\b")
@@ -40,6 +47,8 @@ class Sheet:
     number: str
     title: str
     source_name: str
+    # How the number and title were found (confidence, source, boxes): see recognition.
+    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 def refuse(name: str, message: str, code: str) -> ServiceError:
@@ -86,15 +95,28 @@ def open_pdf(source: bytes | Path, name: str) -> pdfium.PdfDocument:
     return pdf
 
 
-def split(pdf: pdfium.PdfDocument, name: str) -> list[Sheet]:
-    """One one-page PDF per page, with number and title read from the title block."""
-    sheets = []
+def split(
+    pdf: pdfium.PdfDocument, name: str, *, layout: recognition.Layout | None = None
+) -> list[Sheet]:
+    """One one-page PDF per page, with number and title recognised from the title block.
+
+    ``layout`` is what the project's earlier uploads taught about its title block.
+    """
     fallback_number, fallback_title = from_filename(name)
     count = len(pdf)
+    pages: list[bytes] = []
+    texts: list[recognition.PageText | None] = []
+    # Recognition is bounded per upload file: past the budget, pages are split without it
+    # (their numbers come from the file name, flagged for the uploader).
+    deadline = time.monotonic() + RECOGNITION_SECONDS
+    skipped: set[int] = set()
     for index in range(count):
         try:
             page = pdf[index]
-            number, title = title_block(page)
+            in_budget = time.monotonic() < deadline
+            texts.append(_page_text(page) if in_budget else None)
+            if not in_budget:
+                skipped.add(index)
             page.close()
             out = pdfium.PdfDocument.new()
             out.import_pages(pdf, [index])
@@ -103,13 +125,68 @@ def split(pdf: pdfium.PdfDocument, name: str) -> list[Sheet]:
             out.close()
         except pdfium.PdfiumError as exc:
             raise refuse(name, f"page {index + 1} is corrupt.", "corrupt_pdf") from exc
-        if not number:
-            number = fallback_number if count == 1 else f"{fallback_number}-{index + 1}"
-        title = title or fallback_title
+        pages.append(_stable_id(buffer.getvalue()))
+    try:
+        results = recognition.recognize_set(texts, layout)
+    except Exception:
+        # Recognition only pre-fills a form: whatever a page holds, the upload goes on.
+        logger.exception("Recognition failed on %s", name)
+        results = [recognition.PageResult(None, None) for _ in texts]
+    sheets = []
+    for index, (data, text, result) in enumerate(zip(pages, texts, results, strict=True)):
+        number, title = result.number, result.title
+        # A page skipped for time may well have text: it is not sent to OCR.
+        evidence = evidence_of(result, has_text=bool(text and text.words) or index in skipped)
+        if number is None:
+            value = fallback_number if count == 1 else f"{fallback_number}-{index + 1}"
+            number = recognition.Field(value, 0.1, recognition.FILE_NAME)
+            evidence["number"] = _field_json(number)
+            evidence["recognised"] = False
+        if title is None and fallback_title:
+            title = recognition.Field(fallback_title, 0.3, recognition.FILE_NAME)
+            evidence["title"] = _field_json(title)
         source = name if count == 1 else f"{name} (page {index + 1})"
-        data = _stable_id(buffer.getvalue())
-        sheets.append(Sheet(data, number[:60], title[:200], source[:255]))
+        sheets.append(
+            Sheet(
+                data,
+                number.value[:60],
+                (title.value if title else "")[:200],
+                source[:255],
+                evidence,
+            )
+        )
     return sheets
+
+
+def _page_text(page: pdfium.PdfPage) -> recognition.PageText | None:
+    """The page's words; None when the text layer cannot be read (recognition then skips)."""
+    try:
+        return recognition.page_text(page)
+    except (pdfium.PdfiumError, ValueError, OverflowError):
+        return None
+
+
+def _field_json(value: recognition.Field | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {
+        "value": value.value,
+        "confidence": value.confidence,
+        "source": value.source,
+        "box": value.box.as_list() if value.box else None,
+    }
+
+
+def evidence_of(result: recognition.PageResult, *, has_text: bool) -> dict[str, Any]:
+    """What the review and the learning need to know about one page's recognition."""
+    return {
+        "number": _field_json(result.number),
+        "title": _field_json(result.title),
+        "block": result.block.as_list() if result.block else None,
+        "recognised": result.number is not None,
+        "has_text": has_text,
+        "lines": [[text[:120], box.as_list()] for text, box, _ in result.lines[:120]],
+    }
 
 
 _CREATED_RE = re.compile(rb"(/CreationDate\s*\(D:)\d{14}")
@@ -134,53 +211,8 @@ def _stable_id(data: bytes) -> bytes:
     return data[: match.start(1)] + first + b"><" + second + data[match.end(2) :]
 
 
-def _lines(text: str) -> list[str]:
-    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-
-
 def _clean_number(value: str) -> str:
     return re.sub(r"\s+", "-", value.strip().upper())
-
-
-def parse_title_block(text: str) -> tuple[str, str]:
-    """(number, title) from title-block text; empty strings where nothing fits."""
-    lines = _lines(text)
-    number = title = ""
-    for i, line in enumerate(lines):
-        upper = line.upper().rstrip(":")
-        following = lines[i + 1] if i + 1 < len(lines) else ""
-        if not number and upper in _NUMBER_LABELS and NUMBER_RE.search(following.upper()):
-            number = _clean_number(NUMBER_RE.search(following.upper()).group(1))  # type: ignore[union-attr]
-        elif not title and upper in _TITLE_LABELS and following:
-            title = following
-    if not number:
-        for line in lines:
-            match = NUMBER_RE.fullmatch(line.upper().strip())
-            if match:
-                number = _clean_number(match.group(1))
-                break
-    if not title:
-        candidates = [
-            line
-            for line in lines
-            if not NUMBER_RE.fullmatch(line.upper())
-            and not _DATE_RE.search(line)
-            and line.upper().rstrip(":") not in _NUMBER_LABELS + _TITLE_LABELS
-            and not line.upper().startswith(("REV", "DATE", "SCALE", "PROJECT", "DRAWN"))
-        ]
-        title = max(candidates, key=len) if candidates and number else ""
-    return number, title
-
-
-def title_block(page: pdfium.PdfPage) -> tuple[str, str]:
-    """Read the text layer near the bottom-right corner (where title blocks live)."""
-    width, height = page.get_size()
-    textpage = page.get_textpage()
-    try:
-        text = textpage.get_text_bounded(left=width * 0.55, bottom=0, right=width, top=height * 0.4)
-    finally:
-        textpage.close()
-    return parse_title_block(text or "")
 
 
 def from_filename(name: str) -> tuple[str, str]:
@@ -208,6 +240,61 @@ def render_scale(page_width: float, page_height: float, width: int, max_pixels: 
         while math.ceil(page_width * scale) * math.ceil(page_height * scale) > max_pixels:
             scale *= 0.999
     return scale
+
+
+@dataclass(frozen=True)
+class ReviewImages:
+    """A page as the upload review needs it: whole (small) and its title-block region (sharp)."""
+
+    page_png: bytes
+    region_png: bytes
+    width: float
+    height: float
+
+
+def review_images(
+    data: bytes,
+    page_width_px: int,
+    region: tuple[float, float, float, float],
+    dpi: float,
+    *,
+    max_pixels: int,
+) -> ReviewImages:
+    """Greyscale renderings of the first page and of ``region`` (fractions, top-left origin).
+
+    Only the region is rendered at ``dpi`` (what OCR needs), so a large sheet stays within
+    ``max_pixels`` in both renderings.
+    """
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[0]
+        width, height = page.get_size()
+        whole = page.render(
+            scale=render_scale(width, height, page_width_px, max_pixels),
+            may_draw_forms=False,
+            grayscale=True,
+        ).to_pil()
+        x0, y0, x1, y1 = (min(max(v, 0.0), 1.0) for v in region)
+        x1, y1 = max(x1, x0 + 0.01), max(y1, y0 + 0.01)
+        region_w, region_h = (x1 - x0) * width, (y1 - y0) * height
+        scale = render_scale(region_w, region_h, int(region_w * dpi / 72), max_pixels)
+        # crop: points cut from the displayed page's left, bottom, right and top.
+        part = page.render(
+            scale=scale,
+            may_draw_forms=False,
+            grayscale=True,
+            crop=(x0 * width, (1 - y1) * height, (1 - x1) * width, y0 * height),
+        ).to_pil()
+        page.close()
+        return ReviewImages(_grey_png(whole), _grey_png(part), width, height)
+    finally:
+        pdf.close()
+
+
+def _grey_png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.convert("L").save(out, format="PNG", compress_level=1)
+    return out.getvalue()
 
 
 def render_png(data: bytes, width: int, *, max_pixels: int = 8_000_000) -> bytes:

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 
 from sheetflow.common.errors import ServiceError
+from sheetflow.drawings import recognition
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -247,10 +248,15 @@ class SplitSheet:
     number: str
     title: str
     source_name: str
+    evidence: dict[str, Any]
 
 
 def _split_files(
-    files: list[tuple[str, str]], max_pages: int, max_output: int, outdir: str
+    files: list[tuple[str, str]],
+    max_pages: int,
+    max_output: int,
+    outdir: str,
+    layout: recognition.Layout | None,
 ) -> list[SplitSheet]:
     from sheetflow.drawings import pdf
 
@@ -265,7 +271,7 @@ def _split_files(
         out: list[SplitSheet] = []
         written = 0
         for name, doc in documents:
-            for sheet in pdf.split(doc, name):
+            for sheet in pdf.split(doc, name, layout=layout):
                 # Pages sharing one large resource each get a copy of it: bound the total.
                 written += len(sheet.data)
                 if written > max_output:
@@ -273,21 +279,29 @@ def _split_files(
                 path = os.path.join(outdir, f"{len(out)}.pdf")
                 with open(path, "wb") as f:
                     f.write(sheet.data)
-                out.append(SplitSheet(path, sheet.number, sheet.title, sheet.source_name))
+                out.append(
+                    SplitSheet(path, sheet.number, sheet.title, sheet.source_name, sheet.evidence)
+                )
         return out
     finally:
         for _, doc in documents:
             doc.close()
 
 
-def split_files(files: list[tuple[str, str]], outdir: str) -> list[SplitSheet]:
-    """Check and split (name, path) PDFs into one-page sheet files written to ``outdir``."""
+def split_files(
+    files: list[tuple[str, str]], outdir: str, *, layout: recognition.Layout | None = None
+) -> list[SplitSheet]:
+    """Check and split (name, path) PDFs into one-page sheet files written to ``outdir``.
+
+    Number and title are recognised in the same job, with what ``layout`` teaches.
+    """
     return run(
         _split_files,
         files,
         int(settings.UPLOAD_MAX_PAGES),
         2 * int(settings.UPLOAD_MAX_REQUEST_BYTES),
         outdir,
+        layout,
         name=files[0][0] if len(files) == 1 else "this upload",
     )
 
@@ -301,6 +315,33 @@ def _render(data: bytes, widths: tuple[int, ...], max_pixels: int) -> list[bytes
 def render_pngs(data: bytes, widths: tuple[int, ...], *, name: str = "the sheet") -> list[bytes]:
     """PNG renderings of a one-page PDF's first page at each width (within the pixel budget)."""
     return run(_render, data, widths, int(settings.PDF_MAX_PIXELS), name=name)
+
+
+def _review_images(
+    data: bytes,
+    page_width_px: int,
+    region: tuple[float, float, float, float],
+    dpi: float,
+    max_pixels: int,
+) -> Any:
+    from sheetflow.drawings import pdf
+
+    return pdf.review_images(data, page_width_px, region, dpi, max_pixels=max_pixels)
+
+
+def review_images(
+    data: bytes, page_width_px: int, region: tuple[float, float, float, float], dpi: float
+) -> Any:
+    """The upload review's renderings of a sheet (``pdf.ReviewImages``), within the budget."""
+    return run(
+        _review_images,
+        data,
+        page_width_px,
+        region,
+        dpi,
+        int(settings.PDF_MAX_PIXELS),
+        name="the sheet",
+    )
 
 
 def scratch_dir() -> tempfile.TemporaryDirectory[str]:

@@ -21,6 +21,7 @@ from sheetflow.drawings.models import (
     Drawing,
     Revision,
     Upload,
+    UploadSheet,
 )
 
 
@@ -96,6 +97,7 @@ class RevisionOut(Schema):
     drawing_id: int
     revision_number: str
     revision_status: str
+    title: str
     drawing_date: dt.date
     received_date: dt.date
     drawing_set: SetRef | None
@@ -162,6 +164,7 @@ class DrawingPatch(Schema):
 class RevisionPatch(Schema):
     revision_number: str | None = Field(None, min_length=1, max_length=REVISION_MAX)
     revision_status: str | None = Field(None, max_length=STATUS_TEXT_MAX)
+    title: str | None = Field(None, max_length=TITLE_MAX)
     drawing_date: dt.date | None = None
     received_date: dt.date | None = None
     set_id: int | None = Field(None, description="A set of this project; 0 clears the set")
@@ -189,11 +192,39 @@ class UploadForm(Schema):
     )
 
 
+class FieldEvidence(Schema):
+    confidence: float
+    source: str  # title_block, label, ocr, layout, file_name, uploader
+
+
 class UploadSheetOut(Schema):
     index: int
     number: str
     title: str
     source_name: str
+    recognised: bool
+    number_evidence: FieldEvidence | None
+    title_evidence: FieldEvidence | None
+    ocr_state: str  # "", reading, done, empty, failed, off
+
+    @staticmethod
+    def resolve_recognised(obj: UploadSheet) -> bool:
+        return bool((obj.evidence or {}).get("recognised", True))
+
+    @staticmethod
+    def resolve_number_evidence(obj: UploadSheet) -> dict[str, object] | None:
+        return _evidence(obj, "number")
+
+    @staticmethod
+    def resolve_title_evidence(obj: UploadSheet) -> dict[str, object] | None:
+        return _evidence(obj, "title")
+
+
+def _evidence(obj: UploadSheet, field: str) -> dict[str, object] | None:
+    found = (obj.evidence or {}).get(field)
+    if not isinstance(found, dict):
+        return None
+    return {"confidence": found.get("confidence", 0.0), "source": found.get("source", "")}
 
 
 class UploadOut(Schema):
@@ -235,6 +266,7 @@ def revision_data(r: Revision | None) -> dict[str, object] | None:
         "drawing_id": r.drawing_id,
         "revision_number": r.revision_number,
         "revision_status": r.revision_status,
+        "title": r.title,
         "drawing_date": r.drawing_date,
         "received_date": r.received_date,
         "drawing_set": {"id": s.pk, "name": s.name} if s is not None else None,

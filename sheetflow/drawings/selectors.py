@@ -191,6 +191,19 @@ def areas(*, project: Project) -> QuerySet[Area]:
     )
 
 
+def default_area(*, project: Project) -> Area | None:
+    """The area uploads go to when none is chosen: the project's first, for good.
+
+    By creation, not by position: a new area placed first in the list must not become the
+    default (sheets would land in it and duplicate drawings that exist in the old one).
+    """
+    return (
+        Area.objects.filter(project=project, deleted_at__isnull=True, upstream_uuid__isnull=True)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
 def drawing_sets(*, project: Project) -> QuerySet[DrawingSet]:
     return DrawingSet.objects.filter(project=project, deleted_at__isnull=True).order_by(
         "-date", "name"

@@ -47,6 +47,14 @@ def render_missing() -> None:
         render_revision.enqueue(revision_id=revision_id)
 
 
+@task()
+def prepare_upload_sheet(sheet_id: int) -> None:
+    """Thumbnail, title-block crop and, for pages without text, OCR for the review."""
+    from sheetflow.drawings.services.intake import upload_sheet_prepare
+
+    upload_sheet_prepare(sheet_id=sheet_id)
+
+
 @every(3600)
 def expire_uploads() -> None:
     """Uploads left unreviewed for two days go, with the sheets only they held."""

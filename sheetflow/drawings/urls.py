@@ -7,6 +7,17 @@ urlpatterns = [
     path("", views.drawing_log, name="log"),
     path("upload/", views_upload.upload, name="upload"),
     path("upload/<uuid:upload_uuid>/", views_upload.review, name="review"),
+    path(
+        "upload/<uuid:upload_uuid>/sheets/<int:index>/",
+        views_upload.review_sheet,
+        name="review_sheet",
+    ),
+    path(
+        "upload/<uuid:upload_uuid>/sheets/<int:index>/<str:kind>.png",
+        views_upload.review_image,
+        name="review_image",
+    ),
+    path("upload/layout/", views_upload.layout, name="layout"),
     path("publish/", views.publish, name="publish"),
     path("manage/", views_manage.manage, name="manage"),
     path("<int:drawing_id>/", views.drawing_detail, name="drawing"),

@@ -52,6 +52,7 @@ def _shape(r: Revision) -> tuple[Any, ...]:
         d.area.name,
         r.revision_number,
         r.revision_status,
+        r.title,
         r.drawing_date,
         r.received_date,
         r.drawing_set.name if r.drawing_set else None,

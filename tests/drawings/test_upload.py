@@ -78,7 +78,8 @@ def test_confirming_applies_corrections_and_derives_disciplines(
     assert drawings["FP-301"].title == "Sprinkler Layout"
     assert all(not r.is_published for r in revisions)
     assert not Upload.objects.exists()
-    assert drain_tasks() == 2
+    # The review pictures of the upload (nothing left to do once confirmed) and two renderings.
+    assert drain_tasks() == 4
     rendered = Revision.objects.filter(thumbnail__isnull=False, image__isnull=False)
     assert rendered.count() == 2
 

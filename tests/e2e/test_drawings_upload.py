@@ -57,7 +57,8 @@ def test_an_admin_uploads_reviews_publishes_and_sees_thumbnails(
     expect(page.get_by_text("Rendering…").first).to_be_visible()
     shot(page, "pending-log")
 
-    assert drain_tasks() == 4  # the worker renders the thumbnails
+    # The review pictures of the confirmed upload (nothing left to do) and the thumbnails.
+    assert drain_tasks() == 8
     page.reload()
     page.get_by_label("Select all").check()
     page.get_by_role("button", name="Publish", exact=True).click()

@@ -81,6 +81,7 @@ def _side(project: Project, admin: User, numbers: list[str], secret: str) -> dic
         "token_id": token.pk,
         "notification_id": notification.pk,
         "kind": "sheet",
+        "index": 0,
     }
 
 

@@ -151,6 +151,7 @@ def _statements() -> dict[str, Any]:
         [
             "revision_number",
             "revision_status",
+            "title",
             "drawing_date",
             "received_date",
             "sheet",

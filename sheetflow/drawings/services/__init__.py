@@ -15,6 +15,7 @@ from sheetflow.drawings.services.catalog import (
     set_get_or_create,
     set_update,
 )
+from sheetflow.drawings.services.layouts import layout_reset, layout_save, upload_apply_rule
 from sheetflow.drawings.services.rendering import revision_render
 from sheetflow.drawings.services.revisions import (
     drawing_delete,
@@ -49,6 +50,8 @@ __all__ = [
     "discipline_set",
     "drawing_delete",
     "drawing_update",
+    "layout_reset",
+    "layout_save",
     "live_revisions",
     "project_setup",
     "revision_delete",
@@ -61,6 +64,7 @@ __all__ = [
     "set_get",
     "set_get_or_create",
     "set_update",
+    "upload_apply_rule",
     "upload_confirm",
     "upload_create",
     "upload_discard",

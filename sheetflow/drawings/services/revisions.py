@@ -43,23 +43,29 @@ def refuse_synced(drawing: Drawing) -> None:
 def drawing_refresh(drawing: Drawing) -> bool:
     """Recompute the drawing's current (latest published) and latest revision pointers.
 
-    Returns whether they changed; the caller saves the drawing.
+    The drawing shows the title of its current revision (else of its latest one). Returns
+    whether anything changed; the caller saves the drawing (and stamps it when its title
+    changed, see ``title_changed``).
     """
     live = list(
         Revision.objects.filter(drawing=drawing, deleted_at__isnull=True)
         .order_by(*NEWEST_FIRST)
-        .only("id", "is_published")[:1]
+        .only("id", "is_published", "title")[:1]
     )
     published = list(
         Revision.objects.filter(drawing=drawing, deleted_at__isnull=True, is_published=True)
         .order_by(*NEWEST_FIRST)
-        .values_list("id", flat=True)[:1]
+        .values_list("id", "title")[:1]
     )
     latest_id = live[0].pk if live else None
-    current_id = published[0] if published else None
+    current_id = published[0][0] if published else None
+    shown_title = published[0][1] if published else (live[0].title if live else "")
     changed = (drawing.latest_revision_id, drawing.current_revision_id) != (latest_id, current_id)
     drawing.latest_revision_id = latest_id
     drawing.current_revision_id = current_id
+    if shown_title and shown_title != drawing.title:
+        drawing.title = shown_title
+        changed = True
     return changed
 
 
@@ -139,7 +145,11 @@ def _set_published(*, user: User, revisions: Iterable[Revision], published: bool
         touched_status = []
         pointer_only = []
         for drawing in drawings.values():
+            before = drawing.title
             drawing_refresh(drawing)
+            if drawing.title != before:
+                # The title shown is the current revision's: a synced field changed.
+                stamp(drawing.project_id, drawing)
             # Publishing the newest revision of an obsolete drawing revives it; a back-filled
             # older revision does not (it does not become current).
             if (
@@ -155,7 +165,7 @@ def _set_published(*, user: User, revisions: Iterable[Revision], published: bool
             stamp(drawing.project_id, drawing)
         Drawing.objects.bulk_update(
             list(drawings.values()),
-            ["current_revision", "latest_revision", "status", "change_seq"],
+            ["current_revision", "latest_revision", "status", "title", "change_seq"],
         )
     return len(changing)
 
@@ -168,6 +178,7 @@ def revision_update(
     drawing_date: dt.date | None = None,
     received_date: dt.date | None = None,
     drawing_set: DrawingSet | bool | None = False,
+    title: str | None = None,
 ) -> Revision:
     """Edit a revision's metadata (``drawing_set=None`` clears the set; False leaves it)."""
     drawing = revision.drawing
@@ -181,6 +192,8 @@ def revision_update(
         revision.revision_status = clean_text(
             revision_status, field="Revision status", max_length=STATUS_TEXT_MAX
         )
+    if title is not None:
+        revision.title = clean_text(title, field="Title", max_length=TITLE_MAX)
     if drawing_date is not None:
         revision.drawing_date = drawing_date
     if received_date is not None:
@@ -206,8 +219,13 @@ def revision_update(
         except IntegrityError as exc:
             raise _clash_error(drawing.number, revision.revision_number) from exc
         locked = Drawing.objects.select_for_update().get(pk=drawing.pk)
+        before = locked.title
         if drawing_refresh(locked):
-            locked.save(update_fields=["current_revision", "latest_revision"])
+            if locked.title != before:
+                stamp(locked.project_id, locked)
+            locked.save(
+                update_fields=["current_revision", "latest_revision", "title", "change_seq"]
+            )
     return revision
 
 
@@ -220,12 +238,21 @@ def revision_delete(*, revision: Revision) -> None:
         revision.deleted_at = timezone.now()
         stamp(revision.project_id, revision)
         revision.save(update_fields=["deleted_at", "change_seq"])
+        before = drawing.title
         drawing_refresh(drawing)
         if drawing.latest_revision_id is None and drawing.deleted_at is None:
             drawing.deleted_at = revision.deleted_at
             stamp(drawing.project_id, drawing)
+        elif drawing.title != before:
+            stamp(drawing.project_id, drawing)
         drawing.save(
-            update_fields=["current_revision", "latest_revision", "deleted_at", "change_seq"]
+            update_fields=[
+                "current_revision",
+                "latest_revision",
+                "deleted_at",
+                "title",
+                "change_seq",
+            ]
         )
 
 
@@ -272,6 +299,8 @@ def drawing_update(
         ):
             raise Conflict(f"{drawing.number} already exists in this area.", code="drawing_exists")
         stamp(drawing.project_id, drawing)
+        if title is not None:
+            _retitle_shown_revision(drawing)
         try:
             with transaction.atomic():
                 drawing.save()
@@ -280,6 +309,18 @@ def drawing_update(
                 f"{drawing.number} already exists in this area.", code="drawing_exists"
             ) from exc
     return drawing
+
+
+def _retitle_shown_revision(drawing: Drawing) -> None:
+    """A title edited on the drawing is the title of the revision it shows."""
+    shown = drawing.current_revision_id or drawing.latest_revision_id
+    if shown is None:
+        return
+    revision = Revision.objects.filter(pk=shown, deleted_at__isnull=True).first()
+    if revision is not None and revision.title != drawing.title:
+        revision.title = drawing.title
+        stamp(revision.project_id, revision)
+        revision.save(update_fields=["title", "change_seq"])
 
 
 def drawing_delete(*, drawing: Drawing) -> None:

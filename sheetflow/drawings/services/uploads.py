@@ -15,7 +15,7 @@ from django.utils import timezone
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Conflict, NotFound, ServiceError
 from sheetflow.common.uploads import UploadTooLarge
-from sheetflow.drawings import pdfjobs, sequence
+from sheetflow.drawings import pdfjobs, recognition, sequence
 from sheetflow.drawings.blobs import blob_put, purge_unreferenced, tracked_writes
 from sheetflow.drawings.models import (
     NAME_MAX,
@@ -28,6 +28,7 @@ from sheetflow.drawings.models import (
     Drawing,
     DrawingSet,
     Revision,
+    TitleBlockLayout,
     Upload,
     UploadSheet,
 )
@@ -38,6 +39,7 @@ from sheetflow.drawings.services.catalog import (
     discipline_map,
     set_get_or_create,
 )
+from sheetflow.drawings.services.intake import OCR_READING, needs_ocr
 from sheetflow.drawings.services.revisions import (
     _clash_error,
     drawing_refresh,
@@ -134,7 +136,9 @@ def upload_create(
         new_set_name = clean_text(new_set_name, field="Set name", max_length=NAME_MAX)
     with pdfjobs.scratch_dir() as scratch:
         # Checked and split in a child process within the PDF budget; sheets come back as files.
-        sheets = pdfjobs.split_files(_on_disk(files, scratch), scratch)
+        sheets = pdfjobs.split_files(
+            _on_disk(files, scratch), scratch, layout=learned_layout(project)
+        )
         return _upload_store(
             project=project,
             user=user,
@@ -164,6 +168,8 @@ def _upload_store(
     new_set_name: str | None,
     new_set_date: dt.date | None,
 ) -> Upload:
+    from sheetflow.drawings.tasks import prepare_upload_sheet
+
     with tracked_writes(), transaction.atomic():
         if new_set_name and drawing_set is None:
             # Created only now that the files are known to be good.
@@ -178,7 +184,7 @@ def _upload_store(
             revision_number=revision_number,
             revision_status=revision_status,
         )
-        UploadSheet.objects.bulk_create(
+        rows = UploadSheet.objects.bulk_create(
             [
                 UploadSheet(
                     upload=upload,
@@ -187,16 +193,39 @@ def _upload_store(
                     number=sheet.number,
                     title=sheet.title,
                     source_name=sheet.source_name,
+                    evidence=sheet.evidence,
+                    ocr_state=OCR_READING if needs_ocr(sheet.evidence) else "",
                 )
                 for i, sheet in enumerate(sheets)
             ]
         )
+        # Thumbnails, crops and OCR are the worker's: never pdfium rendering or OCR here.
+        for row in rows:
+            prepare_upload_sheet.enqueue(sheet_id=row.pk)
     return upload
 
 
 def _put_file(path: str) -> Blob:
     with open(path, "rb") as f:
         return blob_put(f, "application/pdf")
+
+
+def learned_layout(project: Project) -> recognition.Layout | None:
+    """What a drawings admin or an earlier correction taught about this project's sheets."""
+    row = TitleBlockLayout.objects.filter(project=project).first()
+    if row is None:
+        return None
+    number_at = (
+        (row.number_x, row.number_y)
+        if row.number_x is not None and row.number_y is not None
+        else None
+    )
+    title_at = (
+        (row.title_x, row.title_y) if row.title_x is not None and row.title_y is not None else None
+    )
+    if number_at is None and title_at is None:
+        return None
+    return recognition.Layout(number_at=number_at, title_at=title_at, learned=True)
 
 
 def upload_get(*, project: Project, user: User, upload_uuid: UUID | str) -> Upload:
@@ -291,7 +320,7 @@ def upload_confirm(
                     new_drawings.append(drawing)
             stamp(project.pk, *new_drawings)
             Drawing.objects.bulk_create(new_drawings)
-            for sheet, number, _title, revision_number in rows:
+            for sheet, number, title, revision_number in rows:
                 drawing = existing[number]
                 if revision_unique_clash(
                     drawing=drawing,
@@ -305,6 +334,7 @@ def upload_confirm(
                     Revision(
                         project=project,
                         drawing=drawing,
+                        title=title,
                         revision_number=revision_number,
                         revision_status=upload.revision_status,
                         drawing_date=upload.drawing_date,
@@ -318,10 +348,17 @@ def upload_confirm(
             stamp(project.pk, *created)
             created = _bulk_create(created)
             touched = {existing[r[1]].pk: existing[r[1]] for r in rows}
+            retitled = []
             for drawing in touched.values():
+                before = drawing.title
                 drawing_refresh(drawing)
+                if drawing.title != before and drawing not in new_drawings:
+                    retitled.append(drawing)
+            # A corrected title of an existing drawing shows once its revision is current.
+            stamp(project.pk, *retitled)
             Drawing.objects.bulk_update(
-                list(touched.values()), ["current_revision", "latest_revision"]
+                list(touched.values()),
+                ["current_revision", "latest_revision", "title", "change_seq"],
             )
             for revision in created:
                 render_revision.enqueue(revision_id=revision.pk)

@@ -1,0 +1,437 @@
+"""Number and title of one page from its words: candidates scored, not "the longest line"."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from sheetflow.drawings.recognition import patterns as p
+from sheetflow.drawings.recognition.words import PageText, Word
+
+# Where a field came from (shown on the review page).
+TITLE_BLOCK = "title_block"
+LABEL = "label"
+OCR = "ocr"
+FILE_NAME = "file_name"
+LEARNED = "layout"
+
+LOW_CONFIDENCE = 0.6
+MAX_LINES = 1500
+
+
+@dataclass(frozen=True)
+class Box:
+    """A box as fractions of the displayed page (0..1, top-left origin)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            min(self.x0, other.x0),
+            min(self.y0, other.y0),
+            max(self.x1, other.x1),
+            max(self.y1, other.y1),
+        )
+
+    def as_list(self) -> list[float]:
+        return [round(self.x0, 4), round(self.y0, 4), round(self.x1, 4), round(self.y1, 4)]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A recognised value with its confidence (0..1), its source and where it was read."""
+
+    value: str
+    confidence: float
+    source: str
+    box: Box | None = None
+
+    @property
+    def low(self) -> bool:
+        return self.confidence < LOW_CONFIDENCE
+
+
+@dataclass
+class Line:
+    """Horizontal words on one baseline, close together."""
+
+    words: list[Word]
+    text: str = ""
+    x0: float = 0.0
+    y0: float = 0.0
+    x1: float = 0.0
+    y1: float = 0.0
+    size: float = 0.0
+
+    def finish(self) -> Line:
+        self.text = " ".join(w.text for w in self.words)
+        self.x0 = min(w.x0 for w in self.words)
+        self.y0 = min(w.y0 for w in self.words)
+        self.x1 = max(w.x1 for w in self.words)
+        self.y1 = max(w.y1 for w in self.words)
+        self.size = max(w.size for w in self.words)
+        return self
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the pages of a set (or a project's earlier uploads) say about the title block."""
+
+    number_at: tuple[float, float] | None = None  # relative centre of the number
+    title_at: tuple[float, float] | None = None  # relative centre of the title
+    repeated: frozenset[str] = frozenset()  # lines on most pages: project name, firm…
+    learned: bool = False  # from an uploader's correction rather than the set itself
+
+
+@dataclass
+class PageResult:
+    """Recognised number and title of one page, with the evidence for the review."""
+
+    number: Field | None
+    title: Field | None
+    block: Box | None = None  # region to crop for the review
+    lines: list[tuple[str, Box, float]] = field(default_factory=list)
+
+
+def lines_of(text: PageText) -> list[Line]:
+    """Group horizontal words into lines (same row, gaps under about one em)."""
+    words = sorted((w for w in text.words if w.horizontal), key=lambda w: w.x0)
+    lines: list[Line] = []
+    rows: dict[int, list[Line]] = {}  # lines by 4-point row bucket of their last word
+    for word in words:
+        target = None
+        bucket = int(word.cy // 4)
+        for key in (bucket - 1, bucket, bucket + 1):
+            for line in rows.get(key, []):
+                last = line.words[-1]
+                em = max(last.size, word.size, 1.0)
+                if (
+                    abs(last.cy - word.cy) <= 0.35 * em
+                    and abs(last.size - word.size) <= 0.2 * em
+                    and -0.2 * em <= word.x0 - last.x1 <= 1.0 * em
+                ):
+                    target = line
+                    break
+            if target is not None:
+                break
+        if target is None:
+            if len(lines) >= MAX_LINES:
+                continue
+            target = Line([word])
+            lines.append(target)
+        else:
+            rows[int(target.words[-1].cy // 4)].remove(target)
+            target.words.append(word)
+        rows.setdefault(bucket, []).append(target)
+    return [line.finish() for line in lines]
+
+
+@dataclass
+class _Candidate:
+    value: str
+    line: Line
+    word: Word
+    score: float
+
+
+# A sheet full of "NO." notes would otherwise make every candidate test hundreds of labels.
+MAX_LABELS = 40
+
+
+def _labels(lines: list[Line], labels: tuple[str, ...]) -> list[Line]:
+    return [ln for ln in lines if p.is_label(ln.text, labels)][:MAX_LABELS]
+
+
+def _corner(cx: float, cy: float, width: float, height: float) -> float:
+    """1 at the bottom-right corner, falling to 0 at about the middle of the page."""
+    d = math.hypot((width - cx) / width, (height - cy) / height)
+    return max(0.0, 1.0 - d / 0.75)
+
+
+def _near_label(word_or_line: Word | Line, labels: list[Line], size: float) -> bool:
+    """A label just above, or just left of, on the same row."""
+    for label in labels:
+        above = (
+            0 <= word_or_line.y0 - label.y1 <= 3.5 * size
+            and label.x0 - 2 * size <= word_or_line.x0 <= label.x1 + 2 * size
+        )
+        left = (
+            abs((label.y0 + label.y1) / 2 - (word_or_line.y0 + word_or_line.y1) / 2) <= size
+            and 0 <= word_or_line.x0 - label.x1 <= 8 * size
+        )
+        if above or left:
+            return True
+    return False
+
+
+def _numbers_in(upper: str) -> list[tuple[str, str]]:
+    """(number, the rest of the word) for each sheet number a word holds."""
+    if p.ISO_NUMBER_RE.fullmatch(upper):
+        return [(upper, "")]
+    out = []
+    for match in p.NUMBER_IN_TEXT_RE.finditer(upper):
+        value = match.group(1)
+        if any(ch.isdigit() for ch in value):
+            rest = (upper[: match.start()] + upper[match.end() :]).strip("-_.:|/ ")
+            out.append((value, rest))
+    return out
+
+
+def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list[_Candidate]:
+    sizes = sorted(w.size for w in text.words if w.horizontal)
+    big = sizes[int(len(sizes) * 0.98)] if sizes else 1.0
+    typical = sizes[len(sizes) // 2] if sizes else 1.0
+    labels = _labels(lines, p.NUMBER_LABELS)
+    other_labels = _labels(lines, p.OTHER_NUMBER_LABELS)
+    out = []
+    for line in lines:
+        for word in line.words:
+            upper = word.text.upper()
+            for value, rest in _numbers_in(upper):
+                score = 3.0 * min(1.0, word.size / big)
+                score += 2.5 * _corner(word.cx, word.cy, text.width, text.height)
+                if rest and not p.DATE_RE.fullmatch(rest):
+                    score -= 1.5  # part of some other token (W12X26, 2X4…)
+                others = [w for w in line.words if w is not word]
+                if not others:
+                    score += 1.0
+                elif len(others) >= 2:
+                    score -= 1.0  # inside a sentence or an address
+                labelled = _near_label(word, labels, word.size)
+                if labelled:
+                    score += 1.5
+                elif _near_label(word, other_labels, word.size):
+                    score -= 2.5  # a project or job number, not the sheet's
+                elif word.size < 1.4 * typical:
+                    score -= 3.0  # sheet numbers stand out; callouts and notes do not
+                if value[0] in "ACEFGILMPSTD":
+                    score += 0.3
+                if layout.number_at is not None:
+                    d = math.hypot(
+                        word.cx / text.width - layout.number_at[0],
+                        word.cy / text.height - layout.number_at[1],
+                    )
+                    score += 3.0 if d < 0.03 else (1.0 if d < 0.08 else -1.0)
+                out.append(_Candidate(p.clean_number(value), line, word, score))
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out
+
+
+def _confidence(best: float, second: float | None, top: float) -> float:
+    margin = best - (second if second is not None else best - 2.0)
+    strength = max(0.0, min(1.0, best / top))
+    return round(max(0.05, min(0.99, 0.35 * strength + 0.65 * min(1.0, margin / 1.5))), 2)
+
+
+def title_for(
+    text: PageText, lines: list[Line], number: _Candidate | None, layout: Layout
+) -> tuple[str, float, Line | None, list[Line], bool]:
+    """(title, score margin, best line, joined lines, labelled) near the number."""
+    anchor_x = number.word.cx if number else text.width * 0.9
+    anchor_y = number.word.cy if number else text.height * 0.9
+    anchor_size = number.word.size if number else max((w.size for w in text.words), default=10)
+    reach = 0.4 * max(text.width, text.height)
+    labels = _labels(lines, p.TITLE_LABELS)
+    scored: list[tuple[float, Line, str, bool, bool]] = []
+    for line in lines:
+        if number is not None and line is number.line and len(line.words) == 1:
+            continue
+        raw = line.text
+        if number is not None and line is number.line:
+            raw = " ".join(w.text for w in line.words if w is not number.word)
+        cleaned, had_date = p.strip_dates(raw)
+        if not cleaned or p.not_a_title(cleaned):
+            continue
+        if p.NUMBER_RE.fullmatch(cleaned.upper().replace(" ", "")):
+            continue
+        dx = max(0.0, line.x0 - anchor_x, anchor_x - line.x1)
+        dy = max(0.0, line.y0 - anchor_y, anchor_y - line.y1)
+        # A bottom strip spreads its fields along one band: far left of the number is
+        # still the title block when it is on the number's band.
+        band = dy <= 3 * anchor_size
+        distance = math.hypot(dx * (0.35 if band else 1.0), dy)
+        if distance > reach:
+            continue
+        labelled = _near_label(line, labels, line.size)
+        score = 2.0 / (1.0 + distance / (4 * anchor_size))
+        score += 1.5 * min(1.0, line.size / max(anchor_size, 1.0))
+        score += 1.5 if p.title_words(cleaned) else 0.0
+        score += 2.0 if labelled else 0.0
+        score += 0.3 if had_date else 0.0
+        if p.norm(cleaned) in layout.repeated:
+            score -= 3.0
+        if layout.title_at is not None:
+            d = math.hypot(
+                (line.x0 + line.x1) / 2 / text.width - layout.title_at[0],
+                (line.y0 + line.y1) / 2 / text.height - layout.title_at[1],
+            )
+            score += 2.0 if d < 0.04 else 0.0
+        if line.size < 0.35 * anchor_size and not labelled:
+            score -= 1.0
+        scored.append((score, line, cleaned, had_date, labelled))
+    if not scored:
+        return "", 0.0, None, [], False
+    scored.sort(key=lambda s: s[0], reverse=True)
+    best_score, best, cleaned, had_date, labelled = scored[0]
+    joined = [best]
+    if not had_date:
+        joined = _wrapped(best, lines, {id(s[1]): s[2] for s in scored}, layout, number)
+    rivals = [s[0] for s in scored[1:] if s[1] not in joined]
+    margin = best_score - (rivals[0] if rivals else best_score - 2.0)
+    parts = []
+    for line in joined:
+        if line is best:
+            parts.append(cleaned)
+        else:
+            parts.append(p.strip_dates(line.text)[0])
+    return " ".join(parts), margin, best, joined, labelled
+
+
+def _wrapped(
+    best: Line,
+    lines: list[Line],
+    allowed: dict[int, str],
+    layout: Layout,
+    number: _Candidate | None,
+) -> list[Line]:
+    """The best title line and the lines it wraps over (same size, aligned, tight)."""
+    block = [best]
+
+    def fits(line: Line, neighbour: Line, below: bool) -> bool:
+        if id(line) not in allowed or line in block:
+            return False
+        if number is not None and line is number.line:
+            return False
+        if p.norm(allowed[id(line)]) in layout.repeated:
+            return False
+        size = neighbour.size
+        if abs(line.size - size) > 0.15 * size:
+            return False
+        gap = line.y0 - neighbour.y1 if below else neighbour.y0 - line.y1
+        if not -0.1 * size <= gap <= 0.7 * size:
+            return False
+        aligned_left = abs(line.x0 - neighbour.x0) <= 1.5 * size
+        centred = abs((line.x0 + line.x1) - (neighbour.x0 + neighbour.x1)) / 2 <= 1.5 * size
+        return aligned_left or centred
+
+    for _ in range(2):
+        below = [ln for ln in lines if fits(ln, block[-1], True)]
+        above = [ln for ln in lines if fits(ln, block[0], False)]
+        if below:
+            block.append(min(below, key=lambda ln: ln.y0))
+        elif above:
+            block.insert(0, max(above, key=lambda ln: ln.y1))
+        else:
+            break
+    return block
+
+
+def recognize_page(
+    text: PageText, layout: Layout | None = None, lines: list[Line] | None = None
+) -> PageResult:
+    """Number and title of one page (fields None when nothing fits)."""
+    layout = layout or Layout()
+    lines = lines if lines is not None else lines_of(text)
+    numbers = number_candidates(text, lines, layout)
+    best = numbers[0] if numbers else None
+    source = LEARNED if layout.learned and layout.number_at else TITLE_BLOCK
+    number_field = None
+    block = None
+    w, h = text.width or 1.0, text.height or 1.0
+    if best is not None and best.score > 2.0:
+        second = next((c.score for c in numbers[1:] if c.value != best.value), None)
+        labels = _labels(lines, p.NUMBER_LABELS)
+        box = Box(best.word.x0 / w, best.word.y0 / h, best.word.x1 / w, best.word.y1 / h)
+        number_field = Field(
+            best.value,
+            _confidence(best.score, second, 8.0),
+            LABEL if _near_label(best.word, labels, best.word.size) else source,
+            box,
+        )
+        block = box
+    else:
+        best = None
+    title, margin, line, joined, labelled = title_for(text, lines, best, layout)
+    turned: _Turn | None = None
+    if not title and any(not wd.horizontal for wd in text.words):
+        # No title across the page: read the text that runs up or down the sheet instead.
+        turned = _Turn(text)
+        anchor = None
+        if best is not None:
+            word = turned.word(best.word)
+            anchor = _Candidate(best.value, Line([word]).finish(), word, best.score)
+        title, margin, line, joined, labelled = title_for(
+            turned.text, lines_of(turned.text), anchor, Layout(repeated=layout.repeated)
+        )
+    title_field = None
+    if title and line is not None:
+        extent = (
+            min(ln.x0 for ln in joined),
+            min(ln.y0 for ln in joined),
+            max(ln.x1 for ln in joined),
+            max(ln.y1 for ln in joined),
+        )
+        if turned is not None:
+            extent = turned.back(extent)
+        box = Box(extent[0] / w, extent[1] / h, extent[2] / w, extent[3] / h)
+        confidence = round(max(0.05, min(0.99, 0.4 + margin / 3)), 2)
+        if number_field is None:
+            confidence = min(confidence, 0.4)
+        title_field = Field(title, confidence, LABEL if labelled else source, box)
+        block = box if block is None else block.union(box)
+    kept = [(ln.text, Box(ln.x0 / w, ln.y0 / h, ln.x1 / w, ln.y1 / h), ln.size) for ln in lines]
+    # Keep the lines nearest the title block as evidence (for learning from a correction).
+    kept.sort(key=lambda item: -_corner(item[1].cx * w, item[1].cy * h, w, h))
+    return PageResult(number_field, title_field, _pad(block), kept[:120])
+
+
+def _pad(box: Box | None) -> Box | None:
+    if box is None:
+        return None
+    pad_x = max(0.02, (box.x1 - box.x0) * 0.15)
+    pad_y = max(0.02, (box.y1 - box.y0) * 0.3)
+    return Box(
+        max(0.0, box.x0 - pad_x),
+        max(0.0, box.y0 - pad_y),
+        min(1.0, box.x1 + pad_x),
+        min(1.0, box.y1 + pad_y),
+    )
+
+
+class _Turn:
+    """The page turned a quarter so that its vertical text reads across (and back again)."""
+
+    def __init__(self, text: PageText) -> None:
+        vertical = [wd for wd in text.words if not wd.horizontal]
+        self.up = sum(wd.upward for wd in vertical) * 2 >= len(vertical)
+        self.w, self.h = text.width, text.height
+        turned = [
+            replace(self.word(wd), horizontal=not wd.horizontal and wd.upward == self.up)
+            for wd in text.words
+        ]
+        self.text = PageText(self.h, self.w, tuple(turned))
+
+    def word(self, wd: Word) -> Word:
+        x0, y0, x1, y1 = self._turn((wd.x0, wd.y0, wd.x1, wd.y1))
+        return Word(wd.text, x0, y0, x1, y1, wd.size)
+
+    def _turn(self, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        if self.up:  # (x, y) -> (h - y, x)
+            return self.h - b[3], b[0], self.h - b[1], b[2]
+        return b[1], self.w - b[2], b[3], self.w - b[0]  # (x, y) -> (y, w - x)
+
+    def back(self, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        if self.up:
+            return b[1], self.h - b[2], b[3], self.h - b[0]
+        return self.w - b[3], b[0], self.w - b[1], b[2]
