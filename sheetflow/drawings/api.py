@@ -22,12 +22,13 @@ from sheetflow.drawings.schemas import (
     AreaOut,
     AreaPatch,
     ConfirmIn,
-    CountOut,
     DisciplineIn,
     DisciplineOut,
+    DrawingIds,
     DrawingLogOut,
     DrawingOut,
     DrawingPatch,
+    PublishReportOut,
     RevisionIds,
     RevisionOut,
     RevisionPatch,
@@ -38,6 +39,7 @@ from sheetflow.drawings.schemas import (
     UploadForm,
     UploadOut,
     log_row,
+    report_out,
 )
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
@@ -199,20 +201,63 @@ def revision_delete(request: HttpRequest, project_id: int, revision_id: int) -> 
     return Status(204, None)
 
 
-@router.post(f"{P}/revisions/publish", response={200: CountOut, **errors(401, 403, 404, 422)})
-def revisions_publish(request: HttpRequest, project_id: int, payload: RevisionIds) -> CountOut:
-    """Publish revisions (ids of other projects are ignored); returns how many changed."""
+@router.post(
+    f"{P}/revisions/publish", response={200: PublishReportOut, **errors(401, 403, 404, 422)}
+)
+def revisions_publish(request: HttpRequest, project_id: int, payload: RevisionIds) -> object:
+    """Publish these revisions; reports each one changed or skipped (and why)."""
     project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
-    revisions = services.live_revisions(project.pk, payload.revision_ids)
-    return CountOut(count=services.revisions_publish(user=_user(request), revisions=revisions))
+    return report_out(
+        services.revisions_set_published(
+            user=_user(request),
+            project_id=project.pk,
+            revision_ids=payload.revision_ids,
+            published=True,
+        )
+    )
 
 
-@router.post(f"{P}/revisions/unpublish", response={200: CountOut, **errors(401, 403, 404, 422)})
-def revisions_unpublish(request: HttpRequest, project_id: int, payload: RevisionIds) -> CountOut:
-    """Unpublish revisions; returns how many changed."""
+@router.post(
+    f"{P}/revisions/unpublish", response={200: PublishReportOut, **errors(401, 403, 404, 422)}
+)
+def revisions_unpublish(request: HttpRequest, project_id: int, payload: RevisionIds) -> object:
+    """Unpublish these revisions; reports each one changed or skipped (and why)."""
     project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
-    revisions = services.live_revisions(project.pk, payload.revision_ids)
-    return CountOut(count=services.revisions_unpublish(user=_user(request), revisions=revisions))
+    return report_out(
+        services.revisions_set_published(
+            user=_user(request),
+            project_id=project.pk,
+            revision_ids=payload.revision_ids,
+            published=False,
+        )
+    )
+
+
+@router.post(
+    f"{P}/drawings/publish", response={200: PublishReportOut, **errors(401, 403, 404, 422)}
+)
+def drawings_publish(request: HttpRequest, project_id: int, payload: DrawingIds) -> object:
+    """Publish the pending revision (the newest, when unpublished) of each drawing, as the
+    log's bulk Publish does; reports per drawing what was published or skipped and why."""
+    project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
+    return report_out(
+        services.drawings_publish_pending(
+            user=_user(request), project_id=project.pk, drawing_ids=payload.drawing_ids
+        )
+    )
+
+
+@router.post(
+    f"{P}/drawings/unpublish", response={200: PublishReportOut, **errors(401, 403, 404, 422)}
+)
+def drawings_unpublish(request: HttpRequest, project_id: int, payload: DrawingIds) -> object:
+    """Unpublish the current revision of each drawing; reports per drawing."""
+    project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
+    return report_out(
+        services.drawings_unpublish_current(
+            user=_user(request), project_id=project.pk, drawing_ids=payload.drawing_ids
+        )
+    )
 
 
 # --- upload and review ------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sheetflow.drawings.models import (
     Revision,
     Upload,
 )
+from sheetflow.drawings.services.publishing import PublishItem, PublishReport
 
 
 @lru_cache(maxsize=1)
@@ -173,6 +174,45 @@ class RevisionIds(Schema):
 
 class CountOut(Schema):
     count: int
+
+
+class DrawingIds(Schema):
+    drawing_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
+
+
+class PublishItemOut(Schema):
+    drawing_id: int | None
+    number: str
+    revision_id: int | None
+    revision_number: str
+    code: str = Field(description="Why it was skipped (empty for a changed revision)")
+    reason: str
+
+
+class PublishReportOut(Schema):
+    """What a bulk publish or unpublish changed and what it skipped, per drawing."""
+
+    count: int = Field(description="How many revisions changed")
+    changed: list[PublishItemOut]
+    skipped: list[PublishItemOut]
+
+
+def report_out(report: PublishReport) -> PublishReportOut:
+    def item(i: PublishItem) -> PublishItemOut:
+        return PublishItemOut(
+            drawing_id=i.drawing_id,
+            number=i.number,
+            revision_id=i.revision_id,
+            revision_number=i.revision_number,
+            code=i.code,
+            reason=i.reason,
+        )
+
+    return PublishReportOut(
+        count=report.count,
+        changed=[item(i) for i in report.done],
+        skipped=[item(i) for i in report.skipped],
+    )
 
 
 class UploadForm(Schema):

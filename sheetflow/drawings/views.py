@@ -19,10 +19,12 @@ from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import selectors, services
 from sheetflow.drawings.files import revision_file
 from sheetflow.drawings.forms import DrawingForm, RevisionForm
+from sheetflow.drawings.services.publishing import PublishReport
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, can, get_project
 
 PAGE_SIZE = 50
+SHOWN = 10  # drawings named in a bulk publish message before "and N more"
 LOG_PARAMS = ("area", "discipline", "set", "published", "source", "status", "q", "sort")
 
 
@@ -244,20 +246,47 @@ def revision_download(
     return revision_file(revision, kind, download=kind == "sheet" and "inline" not in request.GET)
 
 
+def report_messages(request: HttpRequest, report: PublishReport, *, verb: str) -> None:
+    """Say per drawing what a bulk publish did and skipped; never a success banner for zero."""
+    if report.done:
+        names = ", ".join(item.label for item in report.done[:SHOWN])
+        more = f" and {len(report.done) - SHOWN} more" if len(report.done) > SHOWN else ""
+        messages.success(request, f"{report.count} revision(s) {verb}: {names}{more}.")
+    if report.skipped:
+        reasons = "; ".join(f"{item.label}: {item.reason}" for item in report.skipped[:SHOWN])
+        more = f"; and {len(report.skipped) - SHOWN} more" if len(report.skipped) > SHOWN else ""
+        lead = "Nothing was " + verb if not report.done else f"{len(report.skipped)} skipped"
+        messages.warning(request, f"{lead}. Skipped {reasons}{more}.")
+    elif not report.done:
+        messages.warning(request, f"Nothing was {verb}: select at least one drawing first.")
+
+
 @login_required
 @require_POST
 def publish(request: HttpRequest, project_id: int) -> HttpResponse:
-    """Publish or unpublish the ticked revisions (bulk, from the log or a drawing's page)."""
+    """Publish or unpublish the ticked drawings' pending/current revisions, or ticked revisions.
+
+    The log ticks drawings (each publishes its pending revision, the newest unpublished one);
+    a drawing's history and a revision page tick revisions themselves.
+    """
     user = _user(request)
     project = get_project(user, project_id, Action.DRAWINGS_PUBLISH)
-    ids = [i for i in (_int(v) for v in request.POST.getlist("revision")) if i][:1000]
-    revisions = services.live_revisions(project.pk, ids)
-    if request.POST.get("action") == "unpublish":
-        count = services.revisions_unpublish(user=user, revisions=revisions)
-        messages.success(request, f"{count} revision(s) unpublished.")
-    else:
-        count = services.revisions_publish(user=user, revisions=revisions)
-        messages.success(request, f"{count} revision(s) published.")
+    unpublish = request.POST.get("action") == "unpublish"
+    drawing_ids = [i for i in (_int(v) for v in request.POST.getlist("drawing")) if i]
+    revision_ids = [i for i in (_int(v) for v in request.POST.getlist("revision")) if i]
+    report = PublishReport()
+    if drawing_ids:
+        bulk = (
+            services.drawings_unpublish_current if unpublish else services.drawings_publish_pending
+        )
+        report = bulk(user=user, project_id=project.pk, drawing_ids=drawing_ids)
+    if revision_ids:
+        more = services.revisions_set_published(
+            user=user, project_id=project.pk, revision_ids=revision_ids, published=not unpublish
+        )
+        report.done += more.done
+        report.skipped += more.skipped
+    report_messages(request, report, verb="unpublished" if unpublish else "published")
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)

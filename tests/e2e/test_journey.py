@@ -176,7 +176,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     expect(log.locator("img.dw-thumb")).to_have_count(4)
     page.get_by_label("Select all").check()
     page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_text("4 revision(s) published.")).to_be_visible()
+    expect(page.get_by_text("4 revision(s) published:")).to_be_visible()
     page.goto(up)
     expect(log).to_contain_text("A-201")
     expect(log).not_to_contain_text("Unpublished")
@@ -229,7 +229,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     # The subcontractor publishes them.
     page.get_by_label("Select all").check()
     page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_text("4 revision(s) published.")).to_be_visible()
+    expect(page.get_by_text("4 revision(s) published:")).to_be_visible()
     expect(log).not_to_contain_text("Unpublished")
     shot(page, "10-copies-published")
 
@@ -250,7 +250,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     log.get_by_role("link", name="S-101", exact=True).click()
     page.get_by_label("Select rev 1").check()
     page.get_by_role("button", name="Publish selected", exact=True).click()
-    expect(page.get_by_text("1 revision(s) published.")).to_be_visible()
+    expect(page.get_by_text("1 revision(s) published:")).to_be_visible()
     shot(page, "11-contractor-new-revision")
     inbox.expect(f"1 new sheet from {UP}", sub)
 
@@ -266,7 +266,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.goto(up)
     page.get_by_label("Select E-101").check()
     page.get_by_role("button", name="Unpublish", exact=True).click()
-    expect(page.get_by_text("1 revision(s) unpublished.")).to_be_visible()
+    expect(page.get_by_text("1 revision(s) unpublished:")).to_be_visible()
     sign_in(page, cast.sub_pm)
     page.goto(down)
     row = log.locator("tr", has_text="E-101")
@@ -297,7 +297,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.goto(up)
     page.get_by_label("Select E-101").check()
     page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_text("1 revision(s) published.")).to_be_visible()
+    expect(page.get_by_text("1 revision(s) published:")).to_be_visible()
     wait_for_idle_queue()
 
     sign_in(page, cast.sub_pm)

@@ -15,6 +15,13 @@ from sheetflow.drawings.services.catalog import (
     set_get_or_create,
     set_update,
 )
+from sheetflow.drawings.services.publishing import (
+    PublishItem,
+    PublishReport,
+    drawings_publish_pending,
+    drawings_unpublish_current,
+    revisions_set_published,
+)
 from sheetflow.drawings.services.rendering import revision_render
 from sheetflow.drawings.services.revisions import (
     drawing_delete,
@@ -37,6 +44,8 @@ from sheetflow.drawings.services.uploads import (
 )
 
 __all__ = [
+    "PublishItem",
+    "PublishReport",
     "SheetEdit",
     "UploadedFile",
     "area_create",
@@ -49,12 +58,15 @@ __all__ = [
     "discipline_set",
     "drawing_delete",
     "drawing_update",
+    "drawings_publish_pending",
+    "drawings_unpublish_current",
     "live_revisions",
     "project_setup",
     "revision_delete",
     "revision_render",
     "revision_update",
     "revisions_publish",
+    "revisions_set_published",
     "revisions_unpublish",
     "set_create",
     "set_delete",
