@@ -15,6 +15,7 @@ from sheetflow.accounts.models import User
 from sheetflow.common.api import Pagination, errors
 from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import selectors, services
+from sheetflow.drawings.api_queue import router as queue_router
 from sheetflow.drawings.files import revision_file
 from sheetflow.drawings.models import Area, Discipline, Drawing, DrawingSet, Revision, Upload
 from sheetflow.drawings.schemas import (
@@ -45,6 +46,7 @@ from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
 
 router = Router(tags=["drawings"])
+router.add_router("", queue_router)
 
 P = "/projects/{project_id}"
 

@@ -235,6 +235,18 @@ class Revision(Syncable):
         indexes = [
             models.Index(fields=["project", "change_seq"], name="revision_project_seq"),
             models.Index(fields=["drawing", "drawing_date", "received_date"], name="rev_order"),
+            # The downstream review queue: connected copies still waiting to be published
+            # here, newest batch first (a small part of a project, so a partial index).
+            models.Index(
+                fields=["project", "-created_at"],
+                condition=Q(
+                    upstream_uuid__isnull=False,
+                    is_published=False,
+                    deleted_at__isnull=True,
+                    withdrawn_upstream_at__isnull=True,
+                ),
+                name="revision_review_queue",
+            ),
         ]
         constraints = [
             # SPEC §2: a revision number repeats for a drawing only if set or a date differs.

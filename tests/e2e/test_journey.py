@@ -252,7 +252,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.get_by_role("button", name="Publish selected", exact=True).click()
     expect(page.get_by_text("1 revision(s) published:")).to_be_visible()
     shot(page, "11-contractor-new-revision")
-    inbox.expect(f"1 new sheet from {UP}", sub)
+    inbox.expect("RMC → BE-RMC: 1 new revision from Apex Builders", sub)
 
     # Both reach the subcontractor.
     sign_in(page, cast.sub_pm)

@@ -20,6 +20,7 @@ from sheetflow.drawings.services.publishing import (
     PublishReport,
     drawings_publish_pending,
     drawings_unpublish_current,
+    queue_publish,
     revisions_set_published,
 )
 from sheetflow.drawings.services.rendering import revision_render
@@ -62,6 +63,7 @@ __all__ = [
     "drawings_unpublish_current",
     "live_revisions",
     "project_setup",
+    "queue_publish",
     "revision_delete",
     "revision_render",
     "revision_update",

@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from sheetflow.accounts.models import User
+from sheetflow.common.errors import Conflict
+from sheetflow.drawings import review
 from sheetflow.drawings.models import Drawing, Revision
+from sheetflow.drawings.review import QueueFilters
 from sheetflow.drawings.services.revisions import _set_published
+from sheetflow.projects.models import Project
 
 BULK_MAX = 1000
 
@@ -185,5 +189,40 @@ def revisions_set_published(
             else:
                 chosen.append(revision)
         _set_published(user=user, revisions=chosen, published=published)
+    report.done = [_item(r) for r in chosen]
+    return report
+
+
+def queue_publish(
+    *,
+    user: User,
+    project: Project,
+    filters: QueueFilters,
+    revision_ids: list[int] | None = None,
+    expected: int | None = None,
+) -> PublishReport:
+    """Publish the review queue's revisions that match (all of them, across pages), or those
+    of ``revision_ids`` among them; refuses when ``expected`` no longer matches the count."""
+    report = PublishReport()
+    with transaction.atomic():
+        qs = review.waiting(project=project, filters=filters).select_related("drawing")
+        if revision_ids is not None:
+            qs = qs.filter(pk__in=revision_ids[:BULK_MAX])
+        chosen = list(qs)
+        if expected is not None and len(chosen) != expected:
+            raise Conflict(
+                f"The review queue changed: {len(chosen)} sheet(s) match now, not {expected}. "
+                "Check them and confirm again.",
+                code="queue_changed",
+            )
+        for start in range(0, len(chosen), BULK_MAX):
+            _set_published(user=user, revisions=chosen[start : start + BULK_MAX], published=True)
+    if revision_ids is not None:
+        found = {r.pk for r in chosen}
+        report.skipped = [
+            PublishItem(None, "", i, code="not_waiting", reason="no longer waiting for review here")
+            for i in _unique(revision_ids)
+            if i not in found
+        ]
     report.done = [_item(r) for r in chosen]
     return report
