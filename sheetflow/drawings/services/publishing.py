@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Conflict
@@ -75,26 +76,46 @@ def _missing(ids: Iterable[int], found: set[int], *, drawing: bool) -> list[Publ
 
 
 def _unique(ids: Iterable[int]) -> list[int]:
-    return list(dict.fromkeys(ids))[:BULK_MAX]
+    return list(dict.fromkeys(ids))
+
+
+def _set_many(*, user: User, revisions: list[Revision], published: bool) -> None:
+    # In slices: one UPDATE … CASE over tens of thousands of rows is slower than several.
+    for start in range(0, len(revisions), BULK_MAX):
+        _set_published(
+            user=user, revisions=revisions[start : start + BULK_MAX], published=published
+        )
+
+
+def _locked_drawings(
+    project_id: int, ids: list[int], matching: QuerySet[Drawing] | None, related: str
+) -> tuple[dict[int, Drawing], list[int]]:
+    """The project's live drawings among ``ids`` (or ``matching``), locked, and their order."""
+    qs = Drawing.objects.select_for_update(of=("self",)).filter(
+        project_id=project_id, deleted_at__isnull=True
+    )
+    # A subquery, not a list: "all matching" may be tens of thousands of drawings.
+    qs = qs.filter(pk__in=matching.values("pk")) if matching is not None else qs.filter(pk__in=ids)
+    drawings = qs.select_related(related).in_bulk()
+    return drawings, (ids if matching is None else sorted(drawings))
 
 
 def drawings_publish_pending(
-    *, user: User, project_id: int, drawing_ids: Iterable[int]
+    *,
+    user: User,
+    project_id: int,
+    drawing_ids: Iterable[int] = (),
+    matching: QuerySet[Drawing] | None = None,
 ) -> PublishReport:
     """Publish each drawing's pending revision (its newest, when unpublished), with a report."""
     ids = _unique(drawing_ids)
     report = PublishReport()
     with transaction.atomic():
         # Locked so the pending revision chosen here is still the newest when it is published.
-        drawings = (
-            Drawing.objects.select_for_update(of=("self",))
-            .filter(project_id=project_id, pk__in=ids, deleted_at__isnull=True)
-            .select_related("latest_revision", "current_revision")
-            .in_bulk()
-        )
+        drawings, order = _locked_drawings(project_id, ids, matching, "latest_revision")
         report.skipped += _missing(ids, set(drawings), drawing=True)
         chosen = []
-        for pk in ids:
+        for pk in order:
             drawing = drawings.get(pk)
             if drawing is None:
                 continue
@@ -124,27 +145,26 @@ def drawings_publish_pending(
                 )
             else:
                 chosen.append(latest)
-        _set_published(user=user, revisions=chosen, published=True)
+        _set_many(user=user, revisions=chosen, published=True)
     report.done = [_item(r) for r in chosen]
     return report
 
 
 def drawings_unpublish_current(
-    *, user: User, project_id: int, drawing_ids: Iterable[int]
+    *,
+    user: User,
+    project_id: int,
+    drawing_ids: Iterable[int] = (),
+    matching: QuerySet[Drawing] | None = None,
 ) -> PublishReport:
     """Unpublish the current (latest published) revision of each drawing, with a report."""
     ids = _unique(drawing_ids)
     report = PublishReport()
     with transaction.atomic():
-        drawings = (
-            Drawing.objects.select_for_update(of=("self",))
-            .filter(project_id=project_id, pk__in=ids, deleted_at__isnull=True)
-            .select_related("current_revision")
-            .in_bulk()
-        )
+        drawings, order = _locked_drawings(project_id, ids, matching, "current_revision")
         report.skipped += _missing(ids, set(drawings), drawing=True)
         chosen = []
-        for pk in ids:
+        for pk in order:
             drawing = drawings.get(pk)
             if drawing is None:
                 continue
@@ -158,7 +178,7 @@ def drawings_unpublish_current(
                 continue
             current.drawing = drawing
             chosen.append(current)
-        _set_published(user=user, revisions=chosen, published=False)
+        _set_many(user=user, revisions=chosen, published=False)
     report.done = [_item(r) for r in chosen]
     return report
 
@@ -188,7 +208,7 @@ def revisions_set_published(
                 )
             else:
                 chosen.append(revision)
-        _set_published(user=user, revisions=chosen, published=published)
+        _set_many(user=user, revisions=chosen, published=published)
     report.done = [_item(r) for r in chosen]
     return report
 
@@ -207,7 +227,7 @@ def queue_publish(
     with transaction.atomic():
         qs = review.waiting(project=project, filters=filters).select_related("drawing")
         if revision_ids is not None:
-            qs = qs.filter(pk__in=revision_ids[:BULK_MAX])
+            qs = qs.filter(pk__in=revision_ids)
         chosen = list(qs)
         if expected is not None and len(chosen) != expected:
             raise Conflict(
@@ -215,8 +235,7 @@ def queue_publish(
                 "Check them and confirm again.",
                 code="queue_changed",
             )
-        for start in range(0, len(chosen), BULK_MAX):
-            _set_published(user=user, revisions=chosen[start : start + BULK_MAX], published=True)
+        _set_many(user=user, revisions=chosen, published=True)
     if revision_ids is not None:
         found = {r.pk for r in chosen}
         report.skipped = [
