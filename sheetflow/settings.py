@@ -221,6 +221,9 @@ TASKS = {
 # Upload limits (bytes and pages per upload).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 2000)
+# Bounds of one export of the current set as a zip (refused beyond, asking for filters).
+EXPORT_MAX_SHEETS = env_int("EXPORT_MAX_SHEETS", 5000)
+EXPORT_MAX_BYTES = env_int("EXPORT_MAX_BYTES", 4 * 1024 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -6,15 +6,16 @@ from uuid import UUID
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from sheetflow.accounts.models import User
 from sheetflow.common.api import Pagination, errors
 from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import selectors, services
+from sheetflow.drawings.api_export import router as export_router
 from sheetflow.drawings.api_queue import router as queue_router
 from sheetflow.drawings.files import revision_file
 from sheetflow.drawings.models import Area, Discipline, Drawing, DrawingSet, Revision, Upload
@@ -29,6 +30,7 @@ from sheetflow.drawings.schemas import (
     DrawingLogOut,
     DrawingOut,
     DrawingPatch,
+    LogQuery,
     PublishReportOut,
     RevisionIds,
     RevisionOut,
@@ -47,6 +49,7 @@ from sheetflow.projects.permissions import Action, get_project
 
 router = Router(tags=["drawings"])
 router.add_router("", queue_router)
+router.add_router("", export_router)
 
 P = "/projects/{project_id}"
 
@@ -59,22 +62,6 @@ def _project(request: HttpRequest, project_id: int, action: Action) -> Project:
     return get_project(_user(request), project_id, action)
 
 
-SortName = Literal[
-    "number", "-number", "title", "-title", "discipline", "-discipline", "date", "-date"
-]
-
-
-class LogQuery(Schema):
-    area_id: int | None = Field(None, ge=1, le=2**62)
-    discipline: str | None = Field(None, max_length=60)
-    set_id: int | None = Field(None, ge=1, le=2**62)
-    published: Literal["published", "unpublished"] | None = None
-    source: Literal["own", "connected"] | None = None
-    status: Literal["active", "obsolete"] | None = None
-    q: str | None = Field(None, max_length=100)
-    sort: SortName = "number"
-
-
 # --- drawing log and drawings -------------------------------------------------------------
 
 
@@ -84,18 +71,7 @@ def drawing_list(request: HttpRequest, project_id: int, filters: Query[LogQuery]
     """The drawing log: drawings with their current revision (filters, sort, pages)."""
     project = _project(request, project_id, Action.DRAWINGS_VIEW)
     return selectors.drawing_log(
-        user=_user(request),
-        project=project,
-        filters=selectors.LogFilters(
-            area=filters.area_id,
-            discipline=filters.discipline,
-            drawing_set=filters.set_id,
-            published=filters.published,
-            source=filters.source,
-            status=filters.status,
-            q=filters.q,
-            sort=filters.sort,
-        ),
+        user=_user(request), project=project, filters=filters.to_filters()
     ).map(log_row)
 
 

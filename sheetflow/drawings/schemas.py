@@ -22,6 +22,7 @@ from sheetflow.drawings.models import (
     Revision,
     Upload,
 )
+from sheetflow.drawings.selectors import LogFilters
 from sheetflow.drawings.services.publishing import PublishItem, PublishReport
 
 
@@ -170,6 +171,34 @@ class RevisionPatch(Schema):
 
 class RevisionIds(Schema):
     revision_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
+
+
+SortName = Literal[
+    "number", "-number", "title", "-title", "discipline", "-discipline", "date", "-date"
+]
+
+
+class LogQuery(Schema):
+    area_id: int | None = Field(None, ge=1, le=2**62)
+    discipline: str | None = Field(None, max_length=60)
+    set_id: int | None = Field(None, ge=1, le=2**62)
+    published: Literal["published", "unpublished"] | None = None
+    source: Literal["own", "connected"] | None = None
+    status: Literal["active", "obsolete"] | None = None
+    q: str | None = Field(None, max_length=100)
+    sort: SortName = "number"
+
+    def to_filters(self) -> LogFilters:
+        return LogFilters(
+            area=self.area_id,
+            discipline=self.discipline,
+            drawing_set=self.set_id,
+            published=self.published,
+            source=self.source,
+            status=self.status,
+            q=self.q,
+            sort=self.sort,
+        )
 
 
 class CountOut(Schema):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sheetflow.drawings import views, views_manage, views_queue, views_upload
+from sheetflow.drawings import views, views_export, views_manage, views_queue, views_upload
 
 app_name = "drawings"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("upload/<uuid:upload_uuid>/", views_upload.review, name="review"),
     path("publish/", views.publish, name="publish"),
     path("manage/", views_manage.manage, name="manage"),
+    path("export.csv", views_export.log_csv, name="export_csv"),
+    path("current-set.zip", views_export.current_set_zip, name="export_zip"),
     path("review-queue/", views_queue.queue, name="queue"),
     path("review-queue/publish/", views_queue.queue_publish, name="queue_publish"),
     path("<int:drawing_id>/", views.drawing_detail, name="drawing"),
