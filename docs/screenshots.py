@@ -58,14 +58,14 @@ def prepare(env: dict[str, str]) -> dict[str, int]:
     rmc = Project.objects.get(code="RMC")
     electrical = Project.objects.get(code="BE-RMC")
     hvac = Project.objects.get(code="CM-RMC")
-    if not electrical.downstream_connections.exists():
+    # Cornerstone's project is connected by the demo (auto-approved); Brightline's asks after
+    # the contractor's company switched to reviewing requests, so it waits for approval.
+    alice = user("alice@apex.example")
+    company_setting_update(user=alice, company=alice.company, approval_mode=ApprovalMode.REVIEW)
+    if not electrical.upstream_connections.exists():
         connection_request(
             user=user("bella@brightline.example"), downstream=electrical, upstream=rmc
         )
-    alice = user("alice@apex.example")
-    company_setting_update(user=alice, company=alice.company, approval_mode=ApprovalMode.REVIEW)
-    if not hvac.downstream_connections.exists():
-        connection_request(user=user("cora@cornerstone.example"), downstream=hvac, upstream=rmc)
     from django.db import connection
 
     connection.close()
@@ -158,13 +158,78 @@ def photograph(site: str, ids: dict[str, int]) -> None:
         page.goto(f"{site}/notifications/")
         save(page, "notifications")
 
-        sign_in("bella@brightline.example")
+        sign_in("cora@cornerstone.example")
         page.get_by_role("button", name="Sign in").click()
-        page.goto(f"{site}/projects/{ids['electrical']}/connections/")
+        page.goto(f"{site}/projects/{ids['hvac']}/connections/")
         page.locator("#upstream").get_by_role("link", name="Open", exact=True).click()
         expect(page.locator("#sync")).to_contain_text("complete")
         save(page, "connection-sync", full_page=True)
+
+        # The subcontractor published the initial copy; the contractor then reissues three
+        # sheets, which arrive as one batch in the subcontractor's review queue.
+        reissue(ids)
+        queue = f"{site}/projects/{ids['hvac']}/drawings/review-queue/"
+        page.goto(queue)
+        deadline = time.monotonic() + 30
+        while page.locator(".queue-item").count() < 3 and time.monotonic() < deadline:
+            time.sleep(0.3)
+            page.reload()
+        expect(page.locator("img.dw-thumb")).to_have_count(3)
+        page.wait_for_load_state("networkidle")
+        save(page, "review-queue", full_page=True)
+
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{site}/projects/{ids['hvac']}/drawings/")
+        page.wait_for_load_state("networkidle")
+        save(page, "drawing-log-phone")
         browser.close()
+
+
+def reissue(ids: dict[str, int]) -> None:
+    """Publish the subcontractor's copies, then reissue three contractor sheets at rev 2."""
+    # Called while Playwright's sync API runs its event loop in this thread; these ORM calls
+    # are ordinary synchronous ones (as in the browser tests).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    import datetime as dt
+    import io as _io
+
+    from sheetflow.accounts.models import User
+    from sheetflow.drawings.models import Area, Revision
+    from sheetflow.drawings.samples import drawing_set_pdf
+    from sheetflow.drawings.services import (
+        UploadedFile,
+        revision_render,
+        revisions_publish,
+        set_get_or_create,
+        upload_confirm,
+        upload_create,
+    )
+    from sheetflow.projects.models import Project
+
+    cora = User.objects.get(email="cora@cornerstone.example")
+    gary = User.objects.get(email="gary@apex.example")
+    revisions_publish(user=cora, revisions=Revision.objects.filter(project_id=ids["hvac"]))
+    rmc = Project.objects.get(pk=ids["rmc"])
+    sheets = (
+        ("A-103", "Floor Plan - Level 3"),
+        ("A-104", "Roof Plan"),
+        ("E-102", "Lighting Plan - Level 2"),
+    )
+    data = drawing_set_pdf(sheets, revision="2")
+    upload = upload_create(
+        project=rmc,
+        user=gary,
+        files=[UploadedFile(name="Addendum 3.pdf", file=_io.BytesIO(data), size=len(data))],
+        area=Area.objects.filter(project=rmc, deleted_at__isnull=True).first(),  # type: ignore[arg-type]
+        drawing_set=set_get_or_create(project=rmc, name="Addendum 3"),
+        drawing_date=dt.date.today(),
+        received_date=dt.date.today(),
+        revision_number="2",
+    )
+    created = upload_confirm(upload=upload, user=gary)
+    for revision in created:
+        revision_render(revision_id=revision.pk)
+    revisions_publish(user=gary, revisions=created)
 
 
 def wizard(site: str, project_id: int) -> None:

@@ -6,15 +6,17 @@ from uuid import UUID
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from sheetflow.accounts.models import User
 from sheetflow.common.api import Pagination, errors
 from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import selectors, services
+from sheetflow.drawings.api_export import router as export_router
+from sheetflow.drawings.api_queue import router as queue_router
 from sheetflow.drawings.files import revision_file
 from sheetflow.drawings.models import Area, Discipline, Drawing, DrawingSet, Revision, Upload
 from sheetflow.drawings.schemas import (
@@ -22,12 +24,14 @@ from sheetflow.drawings.schemas import (
     AreaOut,
     AreaPatch,
     ConfirmIn,
-    CountOut,
     DisciplineIn,
     DisciplineOut,
+    DrawingIds,
     DrawingLogOut,
     DrawingOut,
     DrawingPatch,
+    LogQuery,
+    PublishReportOut,
     RevisionIds,
     RevisionOut,
     RevisionPatch,
@@ -38,11 +42,14 @@ from sheetflow.drawings.schemas import (
     UploadForm,
     UploadOut,
     log_row,
+    report_out,
 )
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
 
 router = Router(tags=["drawings"])
+router.add_router("", queue_router)
+router.add_router("", export_router)
 
 P = "/projects/{project_id}"
 
@@ -55,22 +62,6 @@ def _project(request: HttpRequest, project_id: int, action: Action) -> Project:
     return get_project(_user(request), project_id, action)
 
 
-SortName = Literal[
-    "number", "-number", "title", "-title", "discipline", "-discipline", "date", "-date"
-]
-
-
-class LogQuery(Schema):
-    area_id: int | None = Field(None, ge=1, le=2**62)
-    discipline: str | None = Field(None, max_length=60)
-    set_id: int | None = Field(None, ge=1, le=2**62)
-    published: Literal["published", "unpublished"] | None = None
-    source: Literal["own", "connected"] | None = None
-    status: Literal["active", "obsolete"] | None = None
-    q: str | None = Field(None, max_length=100)
-    sort: SortName = "number"
-
-
 # --- drawing log and drawings -------------------------------------------------------------
 
 
@@ -80,18 +71,7 @@ def drawing_list(request: HttpRequest, project_id: int, filters: Query[LogQuery]
     """The drawing log: drawings with their current revision (filters, sort, pages)."""
     project = _project(request, project_id, Action.DRAWINGS_VIEW)
     return selectors.drawing_log(
-        user=_user(request),
-        project=project,
-        filters=selectors.LogFilters(
-            area=filters.area_id,
-            discipline=filters.discipline,
-            drawing_set=filters.set_id,
-            published=filters.published,
-            source=filters.source,
-            status=filters.status,
-            q=filters.q,
-            sort=filters.sort,
-        ),
+        user=_user(request), project=project, filters=filters.to_filters()
     ).map(log_row)
 
 
@@ -199,20 +179,63 @@ def revision_delete(request: HttpRequest, project_id: int, revision_id: int) -> 
     return Status(204, None)
 
 
-@router.post(f"{P}/revisions/publish", response={200: CountOut, **errors(401, 403, 404, 422)})
-def revisions_publish(request: HttpRequest, project_id: int, payload: RevisionIds) -> CountOut:
-    """Publish revisions (ids of other projects are ignored); returns how many changed."""
+@router.post(
+    f"{P}/revisions/publish", response={200: PublishReportOut, **errors(401, 403, 404, 422)}
+)
+def revisions_publish(request: HttpRequest, project_id: int, payload: RevisionIds) -> object:
+    """Publish these revisions; reports each one changed or skipped (and why)."""
     project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
-    revisions = services.live_revisions(project.pk, payload.revision_ids)
-    return CountOut(count=services.revisions_publish(user=_user(request), revisions=revisions))
+    return report_out(
+        services.revisions_set_published(
+            user=_user(request),
+            project_id=project.pk,
+            revision_ids=payload.revision_ids,
+            published=True,
+        )
+    )
 
 
-@router.post(f"{P}/revisions/unpublish", response={200: CountOut, **errors(401, 403, 404, 422)})
-def revisions_unpublish(request: HttpRequest, project_id: int, payload: RevisionIds) -> CountOut:
-    """Unpublish revisions; returns how many changed."""
+@router.post(
+    f"{P}/revisions/unpublish", response={200: PublishReportOut, **errors(401, 403, 404, 422)}
+)
+def revisions_unpublish(request: HttpRequest, project_id: int, payload: RevisionIds) -> object:
+    """Unpublish these revisions; reports each one changed or skipped (and why)."""
     project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
-    revisions = services.live_revisions(project.pk, payload.revision_ids)
-    return CountOut(count=services.revisions_unpublish(user=_user(request), revisions=revisions))
+    return report_out(
+        services.revisions_set_published(
+            user=_user(request),
+            project_id=project.pk,
+            revision_ids=payload.revision_ids,
+            published=False,
+        )
+    )
+
+
+@router.post(
+    f"{P}/drawings/publish", response={200: PublishReportOut, **errors(401, 403, 404, 422)}
+)
+def drawings_publish(request: HttpRequest, project_id: int, payload: DrawingIds) -> object:
+    """Publish the pending revision (the newest, when unpublished) of each drawing, as the
+    log's bulk Publish does; reports per drawing what was published or skipped and why."""
+    project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
+    return report_out(
+        services.drawings_publish_pending(
+            user=_user(request), project_id=project.pk, drawing_ids=payload.drawing_ids
+        )
+    )
+
+
+@router.post(
+    f"{P}/drawings/unpublish", response={200: PublishReportOut, **errors(401, 403, 404, 422)}
+)
+def drawings_unpublish(request: HttpRequest, project_id: int, payload: DrawingIds) -> object:
+    """Unpublish the current revision of each drawing; reports per drawing."""
+    project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
+    return report_out(
+        services.drawings_unpublish_current(
+            user=_user(request), project_id=project.pk, drawing_ids=payload.drawing_ids
+        )
+    )
 
 
 # --- upload and review ------------------------------------------------------------------

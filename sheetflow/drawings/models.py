@@ -243,6 +243,18 @@ class Revision(Syncable):
                 condition=Q(thumbnail__isnull=True, render_failed=False),
                 name="revision_unrendered",
             ),
+            # The downstream review queue: connected copies still waiting to be published
+            # here, newest batch first (a small part of a project, so a partial index).
+            models.Index(
+                fields=["project", "-created_at"],
+                condition=Q(
+                    upstream_uuid__isnull=False,
+                    is_published=False,
+                    deleted_at__isnull=True,
+                    withdrawn_upstream_at__isnull=True,
+                ),
+                name="revision_review_queue",
+            ),
         ]
         constraints = [
             # SPEC §2: a revision number repeats for a drawing only if set or a date differs.

@@ -23,6 +23,8 @@ from sheetflow.drawings.models import (
     Upload,
     UploadSheet,
 )
+from sheetflow.drawings.selectors import LogFilters
+from sheetflow.drawings.services.publishing import PublishItem, PublishReport
 
 
 @lru_cache(maxsize=1)
@@ -174,8 +176,75 @@ class RevisionIds(Schema):
     revision_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
 
 
+SortName = Literal[
+    "number", "-number", "title", "-title", "discipline", "-discipline", "date", "-date"
+]
+
+
+class LogQuery(Schema):
+    area_id: int | None = Field(None, ge=1, le=2**62)
+    discipline: str | None = Field(None, max_length=60)
+    set_id: int | None = Field(None, ge=1, le=2**62)
+    published: Literal["published", "unpublished"] | None = None
+    source: Literal["own", "connected"] | None = None
+    status: Literal["active", "obsolete"] | None = None
+    q: str | None = Field(None, max_length=100)
+    sort: SortName = "number"
+
+    def to_filters(self) -> LogFilters:
+        return LogFilters(
+            area=self.area_id,
+            discipline=self.discipline,
+            drawing_set=self.set_id,
+            published=self.published,
+            source=self.source,
+            status=self.status,
+            q=self.q,
+            sort=self.sort,
+        )
+
+
 class CountOut(Schema):
     count: int
+
+
+class DrawingIds(Schema):
+    drawing_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
+
+
+class PublishItemOut(Schema):
+    drawing_id: int | None
+    number: str
+    revision_id: int | None
+    revision_number: str
+    code: str = Field(description="Why it was skipped (empty for a changed revision)")
+    reason: str
+
+
+class PublishReportOut(Schema):
+    """What a bulk publish or unpublish changed and what it skipped, per drawing."""
+
+    count: int = Field(description="How many revisions changed")
+    changed: list[PublishItemOut]
+    skipped: list[PublishItemOut]
+
+
+def report_out(report: PublishReport) -> PublishReportOut:
+    def item(i: PublishItem) -> PublishItemOut:
+        return PublishItemOut(
+            drawing_id=i.drawing_id,
+            number=i.number,
+            revision_id=i.revision_id,
+            revision_number=i.revision_number,
+            code=i.code,
+            reason=i.reason,
+        )
+
+    return PublishReportOut(
+        count=report.count,
+        changed=[item(i) for i in report.done],
+        skipped=[item(i) for i in report.skipped],
+    )
 
 
 class UploadForm(Schema):

@@ -185,6 +185,20 @@ def revision_get(*, user: User, project: Project, revision_id: int) -> Revision:
     return revision
 
 
+def upstream_source(*, project: Project) -> str:
+    """Whose the project's connected areas and sets are (the upstream company's name).
+
+    A project has one upstream at a time and never another after a disconnect, so its
+    connected drawings name one source (read from any one of them: one indexed query).
+    """
+    name = (
+        Drawing.objects.filter(project=project, upstream_uuid__isnull=False)
+        .values_list("upstream_company_name", flat=True)
+        .first()
+    )
+    return name or ""
+
+
 def areas(*, project: Project) -> QuerySet[Area]:
     return Area.objects.filter(project=project, deleted_at__isnull=True).order_by(
         "position", "name"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sheetflow.drawings import views, views_manage, views_upload
+from sheetflow.drawings import views, views_export, views_manage, views_queue, views_upload
 
 app_name = "drawings"
 urlpatterns = [
@@ -20,6 +20,10 @@ urlpatterns = [
     path("upload/layout/", views_upload.layout, name="layout"),
     path("publish/", views.publish, name="publish"),
     path("manage/", views_manage.manage, name="manage"),
+    path("export.csv", views_export.log_csv, name="export_csv"),
+    path("current-set.zip", views_export.current_set_zip, name="export_zip"),
+    path("review-queue/", views_queue.queue, name="queue"),
+    path("review-queue/publish/", views_queue.queue_publish, name="queue_publish"),
     path("<int:drawing_id>/", views.drawing_detail, name="drawing"),
     path("<int:drawing_id>/delete/", views.drawing_delete, name="drawing_delete"),
     path("revisions/<int:revision_id>/", views.revision_detail, name="revision"),

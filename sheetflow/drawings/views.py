@@ -19,10 +19,12 @@ from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import selectors, services
 from sheetflow.drawings.files import revision_file
 from sheetflow.drawings.forms import DrawingForm, RevisionForm
+from sheetflow.drawings.services.publishing import PublishReport
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, can, get_project
 
 PAGE_SIZE = 50
+SHOWN = 10  # drawings named in a bulk publish message before "and N more"
 LOG_PARAMS = ("area", "discipline", "set", "published", "source", "status", "q", "sort")
 
 
@@ -50,7 +52,12 @@ def rights(user: User, project: Project) -> dict[str, Any]:
     }
 
 
-def log_rows(drawings: Any, *, admin: bool) -> list[dict[str, Any]]:
+def sourced(name: str, connected: bool, source: str) -> str:
+    """An area's or set's name, with where it comes from when it is a connected one."""
+    return f"{name} · {source}" if connected and source else name
+
+
+def log_rows(drawings: Any, *, admin: bool, source: str = "") -> list[dict[str, Any]]:
     """The log's rows as plain values for the template (see drawings/log.html)."""
     rows = []
     for d in drawings:
@@ -67,9 +74,11 @@ def log_rows(drawings: Any, *, admin: bool) -> list[dict[str, Any]]:
                 "number": d.number,
                 "title": d.title,
                 "discipline": d.discipline,
-                "area": d.area.name,
+                "area": sourced(d.area.name, d.area.upstream_uuid is not None, source),
                 "obsolete": d.status == "obsolete",
                 "connected": d.upstream_uuid is not None,
+                # A copy no longer synced (its connection ended): it says so, never "Connected".
+                "disconnected": d.upstream_uuid is not None and not d.is_synced,
                 "upstream_company": d.upstream_company_name,
                 "upstream_project": d.upstream_project_name,
                 "rev": rev.pk if rev else None,
@@ -79,22 +88,21 @@ def log_rows(drawings: Any, *, admin: bool) -> list[dict[str, Any]]:
                 "unpublished": bool(rev and not rev.is_published),
                 "withdrawn": bool(rev and rev.withdrawn_upstream_at),
                 "pending": pending,
-                "set": rev.drawing_set.name if rev and rev.drawing_set else "",
+                "set": sourced(
+                    rev.drawing_set.name, rev.drawing_set.upstream_uuid is not None, source
+                )
+                if rev and rev.drawing_set
+                else "",
                 "date": rev.drawing_date.isoformat() if rev else "",
             }
         )
     return rows
 
 
-@login_required
-@require_safe
-def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
-    user = _user(request)
-    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
-    admin = selectors.sees_unpublished(user, project)
-    params = request.GET
+def log_filters(params: Any) -> selectors.LogFilters:
+    """The log's filters from a query string (or the publish form's copy of it)."""
     sort = params.get("sort", "number")
-    filters = selectors.LogFilters(
+    return selectors.LogFilters(
         area=_int(params.get("area")),
         discipline=(params.get("discipline") or "")[:60] or None,
         drawing_set=_int(params.get("set")),
@@ -106,9 +114,20 @@ def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
         q=(params.get("q") or "")[:100] or None,
         sort=sort if sort in selectors.SORTS else "number",
     )
+
+
+@login_required
+@require_safe
+def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    admin = selectors.sees_unpublished(user, project)
+    params = request.GET
+    filters = log_filters(params)
     log = selectors.drawing_log(user=user, project=project, filters=filters)
     page = Paginator(log, PAGE_SIZE).get_page(params.get("page"))  # type: ignore[arg-type,var-annotated]
-    rows = log_rows(page.object_list, admin=admin)
+    source = selectors.upstream_source(project=project)
+    rows = log_rows(page.object_list, admin=admin, source=source)
     kept = {k: params[k] for k in LOG_PARAMS if params.get(k)}
     context: dict[str, Any] = {
         "project": project,
@@ -118,8 +137,15 @@ def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
         "filters": filters,
         "query": urlencode(kept),
         "query_without_sort": urlencode({k: v for k, v in kept.items() if k != "sort"}),
-        "areas": list(selectors.areas(project=project)),
-        "sets": list(selectors.drawing_sets(project=project)),
+        "kept": kept,
+        "areas": [
+            (a.pk, sourced(a.name, a.upstream_uuid is not None, source))
+            for a in selectors.areas(project=project)
+        ],
+        "sets": [
+            (s.pk, sourced(s.name, s.upstream_uuid is not None, source))
+            for s in selectors.drawing_sets(project=project)
+        ],
         "disciplines": selectors.discipline_choices(project=project),
         "admin": admin,
         **rights(user, project),
@@ -244,20 +270,70 @@ def revision_download(
     return revision_file(revision, kind, download=kind == "sheet" and "inline" not in request.GET)
 
 
+def report_messages(request: HttpRequest, report: PublishReport, *, verb: str) -> None:
+    """Say per drawing what a bulk publish did and skipped; never a success banner for zero."""
+    if report.done:
+        names = ", ".join(item.label for item in report.done[:SHOWN])
+        more = f" and {len(report.done) - SHOWN} more" if len(report.done) > SHOWN else ""
+        messages.success(request, f"{report.count} revision(s) {verb}: {names}{more}.")
+    if report.skipped:
+        reasons = "; ".join(f"{item.label}: {item.reason}" for item in report.skipped[:SHOWN])
+        more = f"; and {len(report.skipped) - SHOWN} more" if len(report.skipped) > SHOWN else ""
+        lead = "Nothing was " + verb if not report.done else f"{len(report.skipped)} skipped"
+        messages.warning(request, f"{lead}. Skipped {reasons}{more}.")
+    elif not report.done:
+        messages.warning(request, f"Nothing was {verb}: select at least one drawing first.")
+
+
 @login_required
 @require_POST
 def publish(request: HttpRequest, project_id: int) -> HttpResponse:
-    """Publish or unpublish the ticked revisions (bulk, from the log or a drawing's page)."""
+    """Publish or unpublish the ticked drawings' pending/current revisions, or ticked revisions.
+
+    The log ticks drawings (each publishes its pending revision, the newest unpublished one);
+    a drawing's history and a revision page tick revisions themselves.
+    """
     user = _user(request)
     project = get_project(user, project_id, Action.DRAWINGS_PUBLISH)
-    ids = [i for i in (_int(v) for v in request.POST.getlist("revision")) if i][:1000]
-    revisions = services.live_revisions(project.pk, ids)
-    if request.POST.get("action") == "unpublish":
-        count = services.revisions_unpublish(user=user, revisions=revisions)
-        messages.success(request, f"{count} revision(s) unpublished.")
-    else:
-        count = services.revisions_publish(user=user, revisions=revisions)
-        messages.success(request, f"{count} revision(s) published.")
+    unpublish = request.POST.get("action") == "unpublish"
+    drawing_ids = [i for i in (_int(v) for v in request.POST.getlist("drawing")) if i][:1000]
+    matching = None
+    if request.POST.get("all_matching") == "1":
+        # "Select all N matching": every drawing the filters match, on every page, provided
+        # it is still the number the person saw when they chose it.
+        log = selectors.drawing_log(user=user, project=project, filters=log_filters(request.POST))
+        count = log.count()
+        if count != _int(request.POST.get("expected")):
+            messages.error(
+                request,
+                f"{count} drawings match these filters now, not "
+                f"{request.POST.get('expected')}: nothing was changed. Check and try again.",
+            )
+            return _back(request, project)
+        matching = log.ids
+    revision_ids = [i for i in (_int(v) for v in request.POST.getlist("revision")) if i][:1000]
+    report = PublishReport()
+    if drawing_ids or matching is not None:
+        bulk = (
+            services.drawings_unpublish_current if unpublish else services.drawings_publish_pending
+        )
+        report = bulk(
+            user=user,
+            project_id=project.pk,
+            drawing_ids=[] if matching is not None else drawing_ids,
+            matching=matching,
+        )
+    if revision_ids:
+        more = services.revisions_set_published(
+            user=user, project_id=project.pk, revision_ids=revision_ids, published=not unpublish
+        )
+        report.done += more.done
+        report.skipped += more.skipped
+    report_messages(request, report, verb="unpublished" if unpublish else "published")
+    return _back(request, project)
+
+
+def _back(request: HttpRequest, project: Project) -> HttpResponse:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)

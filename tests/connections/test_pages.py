@@ -161,5 +161,5 @@ def test_the_sync_box_shows_what_the_engine_recorded(cast: Cast, connected, page
         .get(reverse("connections:detail", args=[cast.sub_project.pk, connected.pk]))
         .content.decode()
     )
-    assert "50 / 200 revisions" in html and 'aria-valuenow="25"' in html
+    assert "50 / 200 revisions" in html and 'max="100" value="25"' in html
     assert "Upstream blob missing" in html

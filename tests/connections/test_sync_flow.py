@@ -109,7 +109,7 @@ def test_initial_sync_complete_and_new_sheets_are_notified_once_per_batch(
     sync(connection)
     drain_tasks()  # the batch's message is rendered by a task of its own
     [batch] = events_of(cast.sub_pm, "sync_new_sheets")
-    assert "3 new revisions" in batch.body
+    assert "3 new sheets" in batch.body and "new revision" not in batch.body
     for number in ("M-1", "M-2", "M-3"):
         assert number in batch.body
     assert batch.link.startswith(f"/projects/{cast.sub_project.pk}/drawings/")

@@ -62,7 +62,7 @@ def test_an_admin_uploads_reviews_publishes_and_sees_thumbnails(
     page.reload()
     page.get_by_label("Select all").check()
     page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_text("4 revision(s) published.")).to_be_visible()
+    expect(page.get_by_text("4 revision(s) published:")).to_be_visible()
 
     page.get_by_label("Published state").select_option("published")
     page.get_by_role("button", name="Filter").click()

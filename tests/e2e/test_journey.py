@@ -36,6 +36,8 @@ SHEETS = (
     ("E-101", "Lighting Plan"),
 )
 UP, DOWN = "Riverside Medical Center", "Riverside Electrical"
+# Subjects name projects by code and name (the two names alone are easy to confuse).
+UPC, DOWNC = f"RMC {UP}", f"BE-RMC {DOWN}"
 WAIT = 20.0  # seconds any one step may take before the test fails
 
 
@@ -176,7 +178,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     expect(log.locator("img.dw-thumb")).to_have_count(4)
     page.get_by_label("Select all").check()
     page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_text("4 revision(s) published.")).to_be_visible()
+    expect(page.get_by_text("4 revision(s) published:")).to_be_visible()
     page.goto(up)
     expect(log).to_contain_text("A-201")
     expect(log).not_to_contain_text("Unpublished")
@@ -195,8 +197,8 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.get_by_role("button", name="Connect").click()
     expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
     shot(page, "05-request-sent")
-    inbox.expect(f"Review request: {DOWN} wants to connect to {UP}", gc)
-    inbox.expect(f"Request sent: {DOWN} to {UP}", sub)
+    inbox.expect(f"Review request: {DOWNC} wants to connect to {UPC}", gc)
+    inbox.expect(f"Request sent: {DOWNC} to {UPC}", sub)
 
     # The contractor's admin approves from the notification.
     sign_in(page, cast.gc_pm)
@@ -206,7 +208,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     shot(page, "06-review-request")
     page.get_by_role("button", name="Approve").click()
     expect(page.locator("#connection .badge")).to_have_text("Connected")
-    inbox.expect(f"Connected: {UP} → {DOWN}", gc, sub)
+    inbox.expect(f"Connected: {UPC} → {DOWNC}", gc, sub)
 
     # The subcontractor sees the initial copy's progress, then the unpublished copies.
     sign_in(page, cast.sub_pm)
@@ -216,7 +218,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     shot(page, "07-initial-copy")
     reload_until(page, page.locator("#sync"), "4 / 4 revisions — complete")
     shot(page, "08-initial-copy-complete")
-    inbox.expect(f"Initial sync complete: 4 sheets from {UP}", sub)
+    inbox.expect("RMC → BE-RMC: initial sync complete, 4 sheets to review", sub)
 
     page.goto(down)
     expect(log.locator("tbody tr")).to_have_count(4)
@@ -229,7 +231,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     # The subcontractor publishes them.
     page.get_by_label("Select all").check()
     page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_text("4 revision(s) published.")).to_be_visible()
+    expect(page.get_by_text("4 revision(s) published:")).to_be_visible()
     expect(log).not_to_contain_text("Unpublished")
     shot(page, "10-copies-published")
 
@@ -250,9 +252,9 @@ def test_the_whole_journey_from_upload_to_disconnect(
     log.get_by_role("link", name="S-101", exact=True).click()
     page.get_by_label("Select rev 1").check()
     page.get_by_role("button", name="Publish selected", exact=True).click()
-    expect(page.get_by_text("1 revision(s) published.")).to_be_visible()
+    expect(page.get_by_text("1 revision(s) published:")).to_be_visible()
     shot(page, "11-contractor-new-revision")
-    inbox.expect(f"1 new sheet from {UP}", sub)
+    inbox.expect("RMC → BE-RMC: 1 new revision from Apex Builders", sub)
 
     # Both reach the subcontractor.
     sign_in(page, cast.sub_pm)
@@ -266,7 +268,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.goto(up)
     page.get_by_label("Select E-101").check()
     page.get_by_role("button", name="Unpublish", exact=True).click()
-    expect(page.get_by_text("1 revision(s) unpublished.")).to_be_visible()
+    expect(page.get_by_text("1 revision(s) unpublished:")).to_be_visible()
     sign_in(page, cast.sub_pm)
     page.goto(down)
     row = log.locator("tr", has_text="E-101")
@@ -283,7 +285,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     expect(page.locator("#connection .badge")).to_have_text("Disconnected")
     expect(page.locator("#history")).to_contain_text("Our scope on this job is complete.")
     shot(page, "14-disconnected")
-    inbox.expect(f"Disconnected: {UP} → {DOWN}", gc, sub)
+    inbox.expect(f"Disconnected: {UPC} → {DOWNC}", gc, sub)
 
     # A later upstream change stays upstream.
     wait_for_idle_queue()
@@ -297,7 +299,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.goto(up)
     page.get_by_label("Select E-101").check()
     page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.get_by_text("1 revision(s) published.")).to_be_visible()
+    expect(page.get_by_text("1 revision(s) published:")).to_be_visible()
     wait_for_idle_queue()
 
     sign_in(page, cast.sub_pm)

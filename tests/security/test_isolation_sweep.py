@@ -71,6 +71,8 @@ BODIES: dict[str, Any] = {
     "PATCH /api/v1/projects/{project_id}/revisions/{revision_id}": {"revision_status": "X"},
     "POST /api/v1/projects/{project_id}/revisions/publish": {"revision_ids": ["{revision_id}"]},
     "POST /api/v1/projects/{project_id}/revisions/unpublish": {"revision_ids": ["{revision_id}"]},
+    "POST /api/v1/projects/{project_id}/drawings/publish": {"drawing_ids": ["{drawing_id}"]},
+    "POST /api/v1/projects/{project_id}/drawings/unpublish": {"drawing_ids": ["{drawing_id}"]},
     "POST /api/v1/projects/{project_id}/uploads/{upload_uuid}/confirm": {"sheets": []},
     "POST /api/v1/projects/{project_id}/areas": {"name": "Taken over"},
     "PATCH /api/v1/projects/{project_id}/areas/{area_id}": {"name": "Taken over"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.urls import reverse
 from sheetflow.connections.engine.copy import Window
 from sheetflow.connections.models import Connection
 from sheetflow.connections.notices import connection_path
+from sheetflow.drawings import review
 from sheetflow.drawings.models import Revision
 from sheetflow.notifications.selectors import connection_list, drawings_list
 from sheetflow.notifications.services import notify
@@ -16,10 +18,10 @@ from sheetflow.notifications.services import notify
 LISTED = 50  # sheets named in one message; the rest are counted
 
 
-def _review_link(connection: Connection) -> str:
-    # The downstream drawing log, filtered to the connected revisions awaiting review.
-    log = reverse("drawings:log", kwargs={"project_id": connection.downstream_id})
-    return f"{log}?source=connected&published=unpublished"
+def _review_link(connection: Connection, batch: dt.datetime | None = None) -> str:
+    # The downstream review queue, narrowed to the batch the message is about when there is one.
+    queue = reverse("drawings:queue", kwargs={"project_id": connection.downstream_id})
+    return f"{queue}?batch={review.batch_key(batch)}" if batch is not None else queue
 
 
 def _tell(
@@ -63,26 +65,46 @@ def new_copy_ids(window: Window) -> list[int]:
 
 
 def announce_published(connection: Connection, revision_ids: list[int], total: int) -> None:
-    """One message per applied batch, listing the new sheets (never one per sheet)."""
+    """One message per applied batch, listing the new sheets (never one per sheet).
+
+    Each listed sheet says whether it is a new drawing here or a new revision of one this
+    project already has; the link opens the batch in the review queue.
+    """
     if not total:
         return
-    listed = (
+    listed = list(
         Revision.objects.filter(pk__in=revision_ids, project_id=connection.downstream_id)
         .select_related("drawing")
         .order_by("drawing__number", "revision_number")
     )
+    older = set(
+        Revision.objects.filter(
+            drawing_id__in={r.drawing_id for r in listed}, deleted_at__isnull=True
+        )
+        .exclude(pk__in=revision_ids)
+        .values_list("drawing_id", flat=True)
+    )
     sheets = [
-        {"number": r.drawing.number, "title": r.drawing.title, "revision": r.revision_number}
+        {
+            "number": r.drawing.number,
+            "title": r.drawing.title,
+            "revision": r.revision_number,
+            "new_revision": r.drawing_id in older,
+        }
         for r in listed
     ]
+    revisions = sum(1 for s in sheets if s["new_revision"])
     _tell(
         connection,
         "sync_new_sheets",
         drawings_list(connection.downstream),
-        _review_link(connection),
+        _review_link(connection, listed[0].created_at if listed else None),
         sheets=sheets,
         total=total,
         more=max(0, total - len(sheets)),
+        # Counted over the listed sheets (all of them up to LISTED): what the subject says.
+        new_revisions=revisions,
+        new_sheets=len(sheets) - revisions,
     )
 
 

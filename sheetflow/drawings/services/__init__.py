@@ -16,6 +16,14 @@ from sheetflow.drawings.services.catalog import (
     set_update,
 )
 from sheetflow.drawings.services.layouts import layout_reset, layout_save, upload_apply_rule
+from sheetflow.drawings.services.publishing import (
+    PublishItem,
+    PublishReport,
+    drawings_publish_pending,
+    drawings_unpublish_current,
+    queue_publish,
+    revisions_set_published,
+)
 from sheetflow.drawings.services.rendering import revision_render
 from sheetflow.drawings.services.revisions import (
     drawing_delete,
@@ -38,6 +46,8 @@ from sheetflow.drawings.services.uploads import (
 )
 
 __all__ = [
+    "PublishItem",
+    "PublishReport",
     "SheetEdit",
     "UploadedFile",
     "area_create",
@@ -50,14 +60,18 @@ __all__ = [
     "discipline_set",
     "drawing_delete",
     "drawing_update",
+    "drawings_publish_pending",
+    "drawings_unpublish_current",
     "layout_reset",
     "layout_save",
     "live_revisions",
     "project_setup",
+    "queue_publish",
     "revision_delete",
     "revision_render",
     "revision_update",
     "revisions_publish",
+    "revisions_set_published",
     "revisions_unpublish",
     "set_create",
     "set_delete",
