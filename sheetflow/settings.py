@@ -227,6 +227,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Widths in pixels of a sheet's thumbnail (drawing log) and of its larger rendering (viewer).
 DRAWINGS_THUMBNAIL_WIDTH = env_int("DRAWINGS_THUMBNAIL_WIDTH", 400)
 DRAWINGS_IMAGE_WIDTH = env_int("DRAWINGS_IMAGE_WIDTH", 2000)
+# Revision compare: pixels each sheet is rendered at (the bigger page sets the scale), and
+# the seconds a comparison may take before it is given up as "could not compare".
+DRAWINGS_COMPARE_PIXELS = env_int("DRAWINGS_COMPARE_PIXELS", 4_000_000)
+DRAWINGS_COMPARE_SECONDS = env_int("DRAWINGS_COMPARE_SECONDS", 30)
 
 # Projects with more drawing revisions than this cannot be connected.
 CONNECTION_MAX_REVISIONS = env_int("CONNECTION_MAX_REVISIONS", 50_000)

@@ -191,3 +191,44 @@ def render_png(data: bytes, width: int) -> bytes:
         return out.getvalue()
     finally:
         pdf.close()
+
+
+def page_size(data: bytes) -> tuple[float, float]:
+    """The first page's size in points as it is displayed (after its /Rotate)."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[0]
+        width, height = page.get_size()
+        page.close()
+        return float(width), float(height)
+    finally:
+        pdf.close()
+
+
+def render_gray(data: bytes, scale: float) -> tuple[int, int, bytes]:
+    """The first page in 8-bit grey at ``scale`` pixels per point: (width, height, pixels)."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[0]
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=False)
+        image = bitmap.to_pil().convert("L")
+        page.close()
+        return image.width, image.height, image.tobytes()
+    finally:
+        pdf.close()
+
+
+def page_words(data: bytes) -> list[str]:
+    """The first page's text layer split into words (empty for a scanned sheet)."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[0]
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_range() or ""
+        finally:
+            textpage.close()
+            page.close()
+        return text.split()
+    finally:
+        pdf.close()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sheetflow.drawings import views, views_manage, views_upload
+from sheetflow.drawings import views, views_manage, views_upload, views_viewer
 
 app_name = "drawings"
 urlpatterns = [
@@ -11,6 +11,13 @@ urlpatterns = [
     path("manage/", views_manage.manage, name="manage"),
     path("<int:drawing_id>/", views.drawing_detail, name="drawing"),
     path("<int:drawing_id>/delete/", views.drawing_delete, name="drawing_delete"),
+    path("<int:drawing_id>/compare/", views_viewer.compare, name="compare"),
+    path(
+        "<int:drawing_id>/compare/<str:kind>.png",
+        views_viewer.compare_image,
+        name="compare_image",
+    ),
+    path("revisions/<int:revision_id>/view/", views_viewer.viewer, name="viewer"),
     path("revisions/<int:revision_id>/", views.revision_detail, name="revision"),
     path("revisions/<int:revision_id>/delete/", views.revision_delete, name="revision_delete"),
     path(

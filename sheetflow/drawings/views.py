@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -86,15 +86,10 @@ def log_rows(drawings: Any, *, admin: bool) -> list[dict[str, Any]]:
     return rows
 
 
-@login_required
-@require_safe
-def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
-    user = _user(request)
-    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
-    admin = selectors.sees_unpublished(user, project)
-    params = request.GET
+def log_filters(params: QueryDict) -> selectors.LogFilters:
+    """The log's filters and sort from a query string (unknown values are ignored)."""
     sort = params.get("sort", "number")
-    filters = selectors.LogFilters(
+    return selectors.LogFilters(
         area=_int(params.get("area")),
         discipline=(params.get("discipline") or "")[:60] or None,
         drawing_set=_int(params.get("set")),
@@ -106,6 +101,16 @@ def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
         q=(params.get("q") or "")[:100] or None,
         sort=sort if sort in selectors.SORTS else "number",
     )
+
+
+@login_required
+@require_safe
+def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = _user(request)
+    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    admin = selectors.sees_unpublished(user, project)
+    params = request.GET
+    filters = log_filters(params)
     log = selectors.drawing_log(user=user, project=project, filters=filters)
     page = Paginator(log, PAGE_SIZE).get_page(params.get("page"))  # type: ignore[arg-type,var-annotated]
     rows = log_rows(page.object_list, admin=admin)
