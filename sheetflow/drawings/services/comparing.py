@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -69,7 +70,8 @@ def comparison_request(*, revision_a: Revision, revision_b: Revision) -> SheetCo
 def _enqueue(comparison_id: int) -> None:
     from sheetflow.drawings.tasks import compare_sheets
 
-    transaction.on_commit(lambda: compare_sheets.enqueue(comparison_id))
+    # The database queue is a table: the task is queued with the caller's transaction.
+    compare_sheets.enqueue(comparison_id)
 
 
 def _rendering(data: bytes, scale: float) -> np.ndarray:
@@ -83,7 +85,12 @@ def _scale(data_a: bytes, data_b: bytes) -> float:
     width, height = max(wa, wb), max(ha, hb)
     if width <= 0 or height <= 0:
         raise CompareFailed("a sheet has no page size")
-    return float((settings.DRAWINGS_COMPARE_PIXELS / (width * height)) ** 0.5)
+    budget = settings.DRAWINGS_COMPARE_PIXELS
+    scale = float((budget / (width * height)) ** 0.5)
+    # pdfium rounds the bitmap's sides up: step down until the rounded size fits too.
+    while math.ceil(width * scale) * math.ceil(height * scale) > budget:
+        scale *= 0.999
+    return scale
 
 
 def _difference(comparison: SheetComparison) -> tuple[compare.Difference, list[str], list[str]]:
