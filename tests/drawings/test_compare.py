@@ -45,8 +45,8 @@ def test_a_comparison_is_pending_until_the_worker_computes_it_then_lists_regions
     assert body["region_count"] == len(body["regions"]) >= 3
     assert body["width"] * body["height"] <= 4_000_000
     for region in body["regions"]:
-        assert 0 <= region["x"] and region["x"] + region["width"] <= body["width"]
-        assert 0 <= region["y"] and region["y"] + region["height"] <= body["height"]
+        assert region["x"] >= 0 and region["x"] + region["width"] <= body["width"]
+        assert region["y"] >= 0 and region["y"] + region["height"] <= body["height"]
     # The issue date in the title block changed, and notes were added to the plan.
     assert "08/08/2019" in body["words_added"]
     assert "07/11/2019" in body["words_removed"]

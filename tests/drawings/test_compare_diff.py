@@ -65,8 +65,8 @@ def test_sheets_of_different_sizes_are_aligned_on_the_bigger_canvas() -> None:
 
 
 def test_word_changes_list_what_was_added_and_removed_in_reading_order() -> None:
-    before = 'GENERAL NOTES 1. SLAB 6" THICK DIM 12\'-6" A B'.split()
-    after = 'GENERAL NOTES 1. SLAB 8" THICK DIM 13\'-0" NEW NOTE A'.split()
+    before = ["GENERAL", "NOTES", "1.", "SLAB", '6"', "THICK", "DIM", "12'-6\"", "A", "B"]
+    after = ["GENERAL", "NOTES", "1.", "SLAB", '8"', "THICK", "DIM", "13'-0\"", "NEW", "NOTE", "A"]
     added, removed = word_changes(before, after)
     assert added == ['8"', "13'-0\"", "NEW", "NOTE"]
     assert removed == ['6"', "12'-6\""]

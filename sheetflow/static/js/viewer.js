@@ -47,6 +47,7 @@ async function start(root) {
     isEvalSupported: false, // a strict Content-Security-Policy forbids eval
     enableXfa: false,
   }).promise;
+  root.dataset.loaded = String(Math.round(performance.now()));
   const page = await doc.getPage(1);
   const base = page.getViewport({ scale: 1 }); // size in points, page rotation applied
 
