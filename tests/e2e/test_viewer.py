@@ -26,7 +26,8 @@ def state(page: Page) -> dict[str, float]:
           const box = canvas.getBoundingClientRect();
           const stage = root.querySelector('.vw-stage');
           return {
-            pixels: canvas.width, rows: canvas.height, shown: box.width, zoom: Number(root.dataset.zoom),
+            pixels: canvas.width, rows: canvas.height, shown: box.width,
+            zoom: Number(root.dataset.zoom),
             scale: Number(root.dataset.renderScale),
             detail: Number(root.dataset.detailScale || 0),
             left: stage.scrollLeft, top: stage.scrollTop,
