@@ -44,16 +44,16 @@ def arch_sheet(revision: str) -> bytes:
     c.setDash()
     c.setLineWidth(1.2)
     for _ in range(1500):  # walls
-        x, y = rng.uniform(120, width - 560), rng.uniform(120, height - 140)
+        wx, wy = rng.uniform(120, width - 560), rng.uniform(120, height - 140)
         if rng.random() < 0.5:
-            c.line(x, y, x + rng.uniform(20, 240), y)
+            c.line(wx, wy, wx + rng.uniform(20, 240), wy)
         else:
-            c.line(x, y, x, y + rng.uniform(20, 240))
+            c.line(wx, wy, wx, wy + rng.uniform(20, 240))
     c.setLineWidth(0.4)
     c.setFont("Helvetica", 8)
     for k in range(700):  # room tags, notes and dimensions in 8-pt type
-        x, y = rng.uniform(120, width - 600), rng.uniform(120, height - 140)
-        c.drawString(x, y, f"ROOM {100 + k}  {rng.randint(8, 40)}'-{rng.randint(0, 11)}\"")
+        tx, ty = rng.uniform(120, width - 600), rng.uniform(120, height - 140)
+        c.drawString(tx, ty, f"ROOM {100 + k}  {rng.randint(8, 40)}'-{rng.randint(0, 11)}\"")
     if revision == "B":
         c.setLineWidth(1.2)
         c.line(900, 700, 1300, 700)
@@ -111,7 +111,7 @@ def _server() -> Any:
     shared = {
         conn.alias: conn
         for conn in connections.all()
-        if conn.vendor == "sqlite" and conn.is_in_memory_db()
+        if conn.vendor == "sqlite" and conn.is_in_memory_db()  # type: ignore[attr-defined]
     }
     for conn in shared.values():
         conn.inc_thread_sharing()

@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import ViewportSize
 
@@ -66,10 +67,27 @@ def prepare(env: dict[str, str]) -> dict[str, int]:
     company_setting_update(user=alice, company=alice.company, approval_mode=ApprovalMode.REVIEW)
     if not hvac.downstream_connections.exists():
         connection_request(user=user("cora@cornerstone.example"), downstream=hvac, upstream=rmc)
+    # Two real issues of one sheet (tests/fixtures/real/, CC BY-SA 4.0, OpeningDesign) for the
+    # viewer and compare photographs.
+    from sheetflow.drawings.models import Drawing
+    from tests.drawings.real_sheets import real_a010
+
+    a010 = Drawing.objects.filter(project=rmc, number="A010", deleted_at__isnull=True).first()
+    if a010 is None:
+        first, second = real_a010(rmc, user("gary@apex.example"))
+    else:
+        second, first = list(a010.revisions.order_by("-drawing_date")[:2])
     from django.db import connection
 
     connection.close()
-    return {"rmc": rmc.pk, "electrical": electrical.pk, "hvac": hvac.pk}
+    return {
+        "rmc": rmc.pk,
+        "electrical": electrical.pk,
+        "hvac": hvac.pk,
+        "a010": first.drawing_id,
+        "a010_1": first.pk,
+        "a010_2": second.pk,
+    }
 
 
 def wait_for(url: str, seconds: float = 30) -> None:
@@ -158,6 +176,8 @@ def photograph(site: str, ids: dict[str, int]) -> None:
         page.goto(f"{site}/notifications/")
         save(page, "notifications")
 
+        sheets(page, site, ids)
+
         sign_in("bella@brightline.example")
         page.get_by_role("button", name="Sign in").click()
         page.goto(f"{site}/projects/{ids['electrical']}/connections/")
@@ -165,6 +185,26 @@ def photograph(site: str, ids: dict[str, int]) -> None:
         expect(page.locator("#sync")).to_contain_text("complete")
         save(page, "connection-sync", full_page=True)
         browser.close()
+
+
+def sheets(page: Any, site: str, ids: dict[str, int]) -> None:
+    """The viewer and compare on the real A010 sheet, on a desktop and on a phone."""
+    from playwright.sync_api import expect
+
+    drawings = f"{site}/projects/{ids['rmc']}/drawings"
+    viewer = f"{drawings}/revisions/{ids['a010_2']}/view/"
+    compare = f"{drawings}/{ids['a010']}/compare/?a={ids['a010_1']}&b={ids['a010_2']}"
+    for suffix, width, height in (("", 1280, 800), ("-phone", 390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(viewer)
+        expect(page.locator("#viewer.vw-ready")).to_be_attached(timeout=120_000)
+        page.wait_for_timeout(300)
+        save(page, f"viewer{suffix}")
+        page.goto(compare)
+        expect(page.locator("#cmp-count")).to_be_visible(timeout=120_000)
+        page.wait_for_load_state("networkidle")
+        save(page, f"compare{suffix}", full_page=bool(suffix))
+    page.set_viewport_size(VIEWPORT)
 
 
 def wizard(site: str, project_id: int) -> None:
