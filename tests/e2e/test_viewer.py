@@ -155,3 +155,34 @@ def test_compare_outlines_the_changed_areas_of_two_real_revisions(
     expect(page.locator("figure")).to_have_count(2)
     expect(page.locator("svg rect.cmp-box")).to_have_count(2 * count)
     shot(page, "side-by-side")
+
+
+def test_on_a_phone_the_viewer_goes_full_screen(
+    page: Page,
+    cast: Cast,
+    sign_in: Callable[..., None],
+    site_url: str,
+    shot: Callable[..., Any],
+    drain_tasks: Callable[..., int],
+) -> None:
+    (revision,) = publish_sheets(cast.gc_project, cast.gc_pm, 1, numbers=["A-101"])
+    drain_tasks()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, cast.gc_reader)
+    page.goto(f"{site_url}/projects/{cast.gc_project.pk}/drawings/revisions/{revision.pk}/view/")
+    expect(page.locator("#viewer.vw-ready")).to_be_attached(timeout=READY)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    page.get_by_role("button", name="Full screen").click()
+    expect(page.locator("#viewer.vw-full")).to_be_attached()
+    expect(page.get_by_role("button", name="Exit full screen")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.wait_for_timeout(300)
+    stage = page.locator(".vw-stage").bounding_box()
+    assert stage is not None
+    assert stage["width"] >= 370 and stage["height"] >= 700
+    shot(page, "phone-full-screen")
+    before = state(page)
+    page.get_by_role("button", name="Zoom in").click()
+    rendered_at(page, before["zoom"] * 1.25)
+    assert state(page)["pixels"] > before["pixels"]

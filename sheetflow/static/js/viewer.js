@@ -291,14 +291,21 @@ async function start(root) {
     }
   });
 
+  function showFull(on) {
+    root.classList.toggle("vw-full", on);
+    const button = root.querySelector('[data-action="fullscreen"]');
+    button.textContent = on ? "Exit full screen" : "Full screen";
+    button.setAttribute("aria-pressed", String(on));
+  }
+
   function toggleFullscreen() {
     const on = !root.classList.contains("vw-full");
-    root.classList.toggle("vw-full", on);
+    showFull(on);
     if (on && root.requestFullscreen) root.requestFullscreen().catch(() => {});
     if (!on && document.fullscreenElement) document.exitFullscreen().catch(() => {});
   }
   document.addEventListener("fullscreenchange", () => {
-    if (!document.fullscreenElement) root.classList.remove("vw-full");
+    if (!document.fullscreenElement) showFull(false);
   });
 
   // Keep a fitted sheet fitted when the window or the full-screen state changes its size.
