@@ -192,3 +192,48 @@ def test_the_blob_purge_keeps_comparison_images_and_forgets_comparisons_of_gone_
     purge_unreferenced()
     assert not SheetComparison.objects.exists()
     assert not default_storage.exists(blob_path(comparison.overlay_id))  # type: ignore[arg-type]
+
+
+def _page(size: tuple[float, float], note: str) -> bytes:
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    c = Canvas(out, pagesize=size, invariant=True)
+    c.rect(20, 20, size[0] - 40, size[1] - 40)
+    c.drawString(60, 60, note)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def test_sheets_of_different_page_sizes_are_compared_at_one_scale(
+    cast: Cast, api_as: Callable[..., Any], drain_tasks: Callable[..., int]
+) -> None:
+    from sheetflow.drawings.models import Area
+    from sheetflow.drawings.services import upload_confirm, upload_create
+    from tests.drawings.factories import DATE, as_upload
+
+    area = Area.objects.filter(project=cast.gc_project).first()
+    made = []
+    for number, data in (("0", _page((792, 612), "FIRST")), ("1", _page((1224, 792), "SECOND"))):
+        upload = upload_create(
+            project=cast.gc_project,
+            user=cast.gc_pm,
+            files=[as_upload(data, "X-1.pdf")],
+            area=area,  # type: ignore[arg-type]
+            drawing_set=None,
+            drawing_date=DATE,
+            received_date=DATE,
+            revision_number=number,
+        )
+        made.extend(upload_confirm(upload=upload, user=cast.gc_pm))
+    api = api_as(cast.gc_pm)
+    api.post(url(cast), {"a": made[0].pk, "b": made[1].pk})
+    drain_tasks()
+    body = api.get(url(cast), {"a": made[0].pk, "b": made[1].pk}).json()
+    assert body["status"] == "ready"
+    # The canvas is the bigger page at the budget's scale; the smaller sits in its corner.
+    assert body["width"] / body["height"] == pytest.approx(1224 / 792, rel=0.01)
+    assert body["words_added"] == ["SECOND"] and body["words_removed"] == ["FIRST"]
+    assert body["region_count"] >= 1
+    assert body["width"] * body["height"] <= 4_000_000

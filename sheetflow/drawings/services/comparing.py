@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -74,50 +73,40 @@ def _enqueue(comparison_id: int) -> None:
     compare_sheets.enqueue(comparison_id)
 
 
-def _rendering(data: bytes, scale: float) -> np.ndarray:
-    width, height, pixels = run_pdf(pdf.render_gray, data, scale)
-    return np.frombuffer(pixels, dtype=np.uint8).reshape(height, width)
-
-
-def _scale(data_a: bytes, data_b: bytes) -> float:
-    """Pixels per point so that the bigger of the two pages fits the pixel budget."""
-    (wa, ha), (wb, hb) = run_pdf(pdf.page_size, data_a), run_pdf(pdf.page_size, data_b)
-    width, height = max(wa, wb), max(ha, hb)
-    if width <= 0 or height <= 0:
-        raise CompareFailed("a sheet has no page size")
+def _layers(data_a: bytes, data_b: bytes) -> tuple[pdf.Layers, pdf.Layers]:
+    """Both sheets rendered at one scale, the bigger page within the pixel budget."""
     budget = settings.DRAWINGS_COMPARE_PIXELS
-    scale = float((budget / (width * height)) ** 0.5)
-    # pdfium rounds the bitmap's sides up: step down until the rounded size fits too.
-    while math.ceil(width * scale) * math.ceil(height * scale) > budget:
-        scale *= 0.999
-    return scale
+    a = run_pdf(pdf.sheet_layers, data_a, budget)
+    b = run_pdf(pdf.sheet_layers, data_b, budget)
+    if a.scale != b.scale:  # pages of different sizes (rare): render both at one scale
+        width, height = max(a.page_width, b.page_width), max(a.page_height, b.page_height)
+        scale = pdf.fit_scale(width, height, budget)
+        if a.scale != scale:
+            a = run_pdf(pdf.sheet_layers, data_a, budget, scale)
+        if b.scale != scale:
+            b = run_pdf(pdf.sheet_layers, data_b, budget, scale)
+    return a, b
+
+
+def _grey(layers: pdf.Layers) -> np.ndarray:
+    return np.frombuffer(layers.pixels, dtype=np.uint8).reshape(layers.height, layers.width)
 
 
 def _difference(comparison: SheetComparison) -> tuple[compare.Difference, list[str], list[str]]:
     started = time.monotonic()
     limit = settings.DRAWINGS_COMPARE_SECONDS
-
-    def in_time() -> None:
-        if time.monotonic() - started > limit:
-            raise CompareFailed(f"it took longer than {limit} seconds")
-
     try:
         data_a = blob_read(Blob.objects.get(pk=comparison.sha_a))
         data_b = blob_read(Blob.objects.get(pk=comparison.sha_b))
-        scale = _scale(data_a, data_b)
-        image_a = _rendering(data_a, scale)
-        in_time()
-        image_b = _rendering(data_b, scale)
-        in_time()
-        words_a = run_pdf(pdf.page_words, data_a)
-        words_b = run_pdf(pdf.page_words, data_b)
-    except CompareFailed:
-        raise
+        layers_a, layers_b = _layers(data_a, data_b)
     except Exception as exc:  # pdfium refuses the file: say so, never retry forever
         raise CompareFailed("a sheet could not be rendered") from exc
-    difference = compare.difference(image_a, image_b)
-    in_time()
-    added, removed = compare.word_changes(words_a, words_b)
+    if time.monotonic() - started > limit:
+        raise CompareFailed(f"it took longer than {limit} seconds")
+    difference = compare.difference(_grey(layers_a), _grey(layers_b))
+    if time.monotonic() - started > limit:
+        raise CompareFailed(f"it took longer than {limit} seconds")
+    added, removed = compare.word_changes(layers_a.words, layers_b.words)
     return difference, added, removed
 
 
