@@ -186,3 +186,29 @@ def test_on_a_phone_the_viewer_goes_full_screen(
     page.get_by_role("button", name="Zoom in").click()
     rendered_at(page, before["zoom"] * 1.25)
     assert state(page)["pixels"] > before["pixels"]
+
+
+def test_a_sheet_pdfjs_cannot_read_stays_on_its_png(
+    page: Page,
+    cast: Cast,
+    sign_in: Callable[..., None],
+    site_url: str,
+    drain_tasks: Callable[..., int],
+) -> None:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from sheetflow.drawings.blobs import blob_path
+
+    (revision,) = publish_sheets(cast.gc_project, cast.gc_pm, 1, numbers=["A-101"])
+    drain_tasks()  # the PNG is made from the good file; then the stored file is damaged
+    default_storage.delete(blob_path(revision.sheet_id))
+    default_storage.save(blob_path(revision.sheet_id), ContentFile(b"%PDF-1.7 damaged\n%%EOF"))
+    sign_in(page, cast.gc_reader)
+    page.goto(f"{site_url}/projects/{cast.gc_project.pk}/drawings/revisions/{revision.pk}/view/")
+    expect(page.locator("#viewer.vw-failed")).to_be_attached(timeout=READY)
+    expect(page.get_by_role("status")).to_have_text(
+        "The sheet could not be drawn here; showing its image instead."
+    )
+    expect(page.locator(".vw-fallback")).to_be_visible()
+    assert page.evaluate("document.querySelector('.vw-fallback').naturalWidth") > 0

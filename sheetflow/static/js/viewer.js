@@ -50,6 +50,8 @@ async function start(root) {
   root.dataset.loaded = String(Math.round(performance.now()));
   const page = await doc.getPage(1);
   const base = page.getViewport({ scale: 1 }); // size in points, page rotation applied
+  // From here the controls work: until the first drawing is done they zoom the PNG.
+  root.classList.add("vw-loaded");
 
   let zoom = 1;
   let fit = "page"; // "page" | "width" | null (a zoom the user chose)
@@ -96,7 +98,7 @@ async function start(root) {
 
   function schedule() {
     clearTimeout(timer);
-    timer = setTimeout(draw, RENDER_DELAY);
+    timer = setTimeout(() => draw().catch((error) => failed(root, error)), RENDER_DELAY);
   }
 
   function paint(target, viewport, transform, previous) {
