@@ -60,7 +60,8 @@ async function start(root) {
   let baseTask = null;
   let detailTask = null;
   let timer = 0;
-  let generation = 0;
+  let pending = 0; // the scale the whole page is being drawn at, if any
+  let generation = 0; // of detail drawings: only the latest is shown
 
   const dpr = () => window.devicePixelRatio || 1;
   const clamp = (z) => Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, z));
@@ -111,12 +112,17 @@ async function start(root) {
     });
   }
 
-  async function draw() {
-    const mine = ++generation;
-    const wanted = zoom * dpr();
+  // The whole page's scale for the current zoom: the zoom itself, up to the canvas cap.
+  function wholeScale() {
     const cap = Math.sqrt(MAX_CANVAS_PIXELS / (base.width * base.height));
-    const scale = Math.min(wanted, cap);
+    return Math.min(zoom * dpr(), cap);
+  }
+
+  async function draw() {
+    const scale = wholeScale();
     if (!canvas || Number(canvas.dataset.scale) !== scale) {
+      if (pending === scale) return; // already being drawn at this scale
+      pending = scale;
       const fresh = document.createElement("canvas");
       const viewport = page.getViewport({ scale });
       fresh.width = Math.floor(viewport.width);
@@ -129,8 +135,10 @@ async function start(root) {
       } catch (error) {
         if (error?.name === "RenderingCancelledException") return;
         throw error;
+      } finally {
+        if (pending === scale) pending = 0;
       }
-      if (mine !== generation) return;
+      if (wholeScale() !== scale) return; // zoomed meanwhile: that drawing follows
       fresh.dataset.scale = String(scale);
       if (canvas) canvas.replaceWith(fresh);
       else sheet.prepend(fresh);
@@ -138,12 +146,14 @@ async function start(root) {
       root.dataset.renderScale = scale.toFixed(4);
       if (!root.classList.contains("vw-ready")) firstPaint();
     }
-    if (scale < wanted) await drawDetail(mine, wanted);
+    const wanted = zoom * dpr();
+    if (scale < wanted) await drawDetail(wanted);
     else if (detail) detail.hidden = true;
   }
 
   // The visible part of the sheet at the full zoom (only past the whole-page cap).
-  async function drawDetail(mine, scale) {
+  async function drawDetail(scale) {
+    const mine = ++generation;
     const ratio = dpr();
     const left = Math.max(0, stage.scrollLeft - sheet.offsetLeft);
     const top = Math.max(0, stage.scrollTop - sheet.offsetTop);
