@@ -58,8 +58,10 @@ def _pair(request: HttpRequest, project_id: int, pair: PairIn) -> tuple[Revision
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     rev_a = selectors.revision_get(user=user, project=project, revision_id=pair.a)
     rev_b = selectors.revision_get(user=user, project=project, revision_id=pair.b)
-    if rev_a.pk == rev_b.pk:
-        raise ServiceError("Choose two different revisions.", code="same_revision")
+    if rev_a.drawing_id != rev_b.drawing_id:
+        raise ServiceError(
+            "Only two revisions of the same drawing can be compared.", code="different_drawings"
+        )
     return rev_a, rev_b
 
 
@@ -92,20 +94,24 @@ def _out(
     )
 
 
-def _answer(request: HttpRequest, project_id: int, pair: PairIn) -> Status[ComparisonOut]:
-    rev_a, rev_b = _pair(request, project_id, pair)
-    comparison = comparison_request(revision_a=rev_a, revision_b=rev_b)
-    code = 202 if comparison.status == ComparisonStatus.PENDING else 200
-    return Status(code, _out(project_id, rev_a, rev_b, comparison))
-
-
-@router.post(
-    f"{P}/comparisons",
-    response={200: ComparisonOut, 202: ComparisonOut, **errors(400, 401, 403, 404, 422)},
-)
-def comparison_create(request: HttpRequest, project_id: int, payload: PairIn) -> object:
-    """Compare two revisions of one drawing: 202 while computing, 200 with the result."""
-    return _answer(request, project_id, payload)
+def _same(rev_a: Revision, rev_b: Revision) -> ComparisonOut:
+    """Two revisions with the same sheet file (or one revision twice): nothing changed."""
+    return ComparisonOut(
+        status="ready",
+        revision_a=rev_a.pk,
+        revision_b=rev_b.pk,
+        drawing_id=rev_a.drawing_id,
+        width=0,
+        height=0,
+        region_count=0,
+        regions=[],
+        words_added=[],
+        words_removed=[],
+        error="",
+        overlay_url=None,
+        image_a_url=None,
+        image_b_url=None,
+    )
 
 
 @router.get(
@@ -113,23 +119,30 @@ def comparison_create(request: HttpRequest, project_id: int, payload: PairIn) ->
     response={200: ComparisonOut, 202: ComparisonOut, **errors(400, 401, 403, 404, 422)},
 )
 def comparison_detail(request: HttpRequest, project_id: int, pair: Query[PairIn]) -> object:
-    """The comparison of two revisions (asked for if it was not yet): 202 while computing."""
-    return _answer(request, project_id, pair)
+    """Compare two revisions of one drawing: asked for on the first request and computed by
+    the worker; 202 while computing, then 200 with the changed regions and words (or the
+    reason it could not be compared). Two revisions of one sheet file answer 200 at once
+    with nothing changed and no images."""
+    rev_a, rev_b = _pair(request, project_id, pair)
+    if rev_a.sheet_id == rev_b.sheet_id:
+        return Status(200, _same(rev_a, rev_b))
+    comparison = comparison_request(revision_a=rev_a, revision_b=rev_b)
+    code = 202 if comparison.status == ComparisonStatus.PENDING else 200
+    return Status(code, _out(project_id, rev_a, rev_b, comparison))
 
 
 @router.get(
     f"{P}/comparisons/images/{{kind}}",
-    response={200: None, **errors(401, 403, 404, 422)},
+    response={200: None, **errors(400, 401, 403, 404, 422)},
     url_name="drawing_comparison_image",
 )
 def comparison_image(
-    request: HttpRequest,
-    project_id: int,
-    kind: Literal["overlay", "a", "b"],
-    pair: Query[PairIn],
+    request: HttpRequest, project_id: int, kind: str, pair: Query[PairIn]
 ) -> FileResponse:
-    """A computed comparison's PNG: the overlay, or either aligned rendering."""
+    """A computed comparison's PNG: ``overlay``, or ``a`` or ``b`` (the aligned renderings)."""
     rev_a, rev_b = _pair(request, project_id, pair)
+    if kind not in IMAGES:
+        raise NotFound("No such image: overlay, a or b.")
     comparison = (
         SheetComparison.objects.filter(sha_a=rev_a.sheet_id, sha_b=rev_b.sheet_id)
         .select_related(IMAGES[kind])

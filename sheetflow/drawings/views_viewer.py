@@ -85,7 +85,8 @@ def compare(request: HttpRequest, project_id: int, drawing_id: int) -> HttpRespo
     if rev_a is None and rev_b is not None:
         rev_a = next((r for r in revisions if r.order_key() < rev_b.order_key()), None)
     comparison = None
-    if rev_a is not None and rev_b is not None and rev_a.pk != rev_b.pk:
+    same = rev_a is not None and rev_b is not None and rev_a.sheet_id == rev_b.sheet_id
+    if rev_a is not None and rev_b is not None and not same:
         comparison = comparison_request(revision_a=rev_a, revision_b=rev_b)
     context: dict[str, Any] = {
         "project": project,
@@ -95,6 +96,7 @@ def compare(request: HttpRequest, project_id: int, drawing_id: int) -> HttpRespo
         "rev_a": rev_a,
         "rev_b": rev_b,
         "comparison": comparison,
+        "same": same,
         "pending": comparison is not None and comparison.status == ComparisonStatus.PENDING,
         "regions": _regions(comparison),
         "query": urlencode({"a": rev_a.pk, "b": rev_b.pk}) if rev_a and rev_b else "",

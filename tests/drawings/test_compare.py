@@ -31,7 +31,7 @@ def test_a_comparison_is_pending_until_the_worker_computes_it_then_lists_regions
     first, second = real_a010(cast.gc_project, cast.gc_pm)
     drain_tasks()  # the thumbnails
     api = api_as(cast.gc_reader)
-    response = api.post(url(cast), {"a": first.pk, "b": second.pk})
+    response = api.get(url(cast), {"a": first.pk, "b": second.pk})
     assert response.status_code == 202
     assert response.json()["status"] == "pending"
     assert response.json()["overlay_url"] is None
@@ -63,7 +63,7 @@ def test_the_comparison_is_made_once_per_pair_of_sheets_and_a_second_run_changes
 ) -> None:
     first, second = real_a010(cast.gc_project, cast.gc_pm)
     api = api_as(cast.gc_pm)
-    api.post(url(cast), {"a": first.pk, "b": second.pk})
+    api.get(url(cast), {"a": first.pk, "b": second.pk})
     api.get(url(cast), {"a": first.pk, "b": second.pk})
     assert SheetComparison.objects.count() == 1
     drain_tasks()
@@ -78,7 +78,7 @@ def test_the_comparison_is_made_once_per_pair_of_sheets_and_a_second_run_changes
     )
     assert Blob.objects.count() == blobs
     # The reverse order is its own comparison (the colours swap).
-    assert api.post(url(cast), {"a": second.pk, "b": first.pk}).status_code == 202
+    assert api.get(url(cast), {"a": second.pk, "b": first.pk}).status_code == 202
     assert SheetComparison.objects.count() == 2
 
 
@@ -88,27 +88,30 @@ def test_outsiders_and_readers_of_unpublished_revisions_get_404(
     first, second = real_a010(cast.gc_project, cast.gc_pm, publish=False)
     pair = {"a": first.pk, "b": second.pk}
     for user in (cast.outsider, cast.gc_reader):
-        response = api_as(user).post(url(cast), pair)
+        response = api_as(user).get(url(cast), pair)
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
         assert api_as(user).get(f"{url(cast)}/images/overlay", pair).status_code == 404
     assert api_as(None).get(url(cast), pair).status_code == 401
     assert SheetComparison.objects.count() == 0
-    assert api_as(cast.gc_pm).post(url(cast), pair).status_code == 202
+    assert api_as(cast.gc_pm).get(url(cast), pair).status_code == 202
 
 
-def test_revisions_of_two_drawings_or_one_revision_twice_are_refused(
+def test_revisions_of_two_drawings_are_refused_and_one_sheet_twice_is_unchanged_at_once(
     cast: Cast, api_as: Callable[..., Any]
 ) -> None:
     one, other = publish_sheets(cast.gc_project, cast.gc_pm, 2)
     api = api_as(cast.gc_pm)
-    response = api.post(url(cast), {"a": one.pk, "b": other.pk})
+    response = api.get(url(cast), {"a": one.pk, "b": other.pk})
     assert response.status_code == 400
     assert response.json()["code"] == "different_drawings"
+    assert api.get(f"{url(cast)}/images/overlay", {"a": one.pk, "b": other.pk}).status_code == 400
     response = api.get(url(cast), {"a": one.pk, "b": one.pk})
-    assert response.status_code == 400
-    assert response.json()["code"] == "same_revision"
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+    assert response.json()["region_count"] == 0 and response.json()["overlay_url"] is None
     assert api.get(url(cast), {"a": one.pk, "b": 0}).status_code == 422
+    assert api.get(f"{url(cast)}/images/sheet", {"a": one.pk, "b": one.pk}).status_code == 404
     assert SheetComparison.objects.count() == 0
 
 
@@ -127,7 +130,7 @@ def test_an_unreadable_sheet_gives_could_not_compare_instead_of_computing_foreve
     default_storage.delete(path)
     default_storage.save(path, io.BytesIO(b"%PDF-1.7 not really\n%%EOF"))
     api = api_as(cast.gc_pm)
-    assert api.post(url(cast), {"a": first.pk, "b": second.pk}).status_code == 202
+    assert api.get(url(cast), {"a": first.pk, "b": second.pk}).status_code == 202
     drain_tasks()
     body = api.get(url(cast), {"a": first.pk, "b": second.pk}).json()
     assert body["status"] == "failed"
@@ -141,7 +144,7 @@ def test_a_comparison_over_its_time_limit_fails_cleanly(
     settings.DRAWINGS_COMPARE_SECONDS = 0
     first, second = _two_revisions(cast)
     api = api_as(cast.gc_pm)
-    api.post(url(cast), {"a": first.pk, "b": second.pk})
+    api.get(url(cast), {"a": first.pk, "b": second.pk})
     drain_tasks()
     comparison = SheetComparison.objects.get()
     assert comparison.status == ComparisonStatus.FAILED
@@ -154,7 +157,7 @@ def test_a_comparison_whose_task_was_lost_is_queued_again_when_asked_after_a_whi
     first, second = _two_revisions(cast)
     drain_tasks()
     api = api_as(cast.gc_pm)
-    api.post(url(cast), {"a": first.pk, "b": second.pk})
+    api.get(url(cast), {"a": first.pk, "b": second.pk})
     from django_tasks_db.models import DBTaskResult
 
     DBTaskResult.objects.all().delete()  # the queue lost it
@@ -168,7 +171,7 @@ def test_a_comparison_whose_task_was_lost_is_queued_again_when_asked_after_a_whi
 
 def test_a_comparison_tried_too_often_gives_up(cast: Cast, api_as: Callable[..., Any]) -> None:
     first, second = _two_revisions(cast)
-    api_as(cast.gc_pm).post(url(cast), {"a": first.pk, "b": second.pk})
+    api_as(cast.gc_pm).get(url(cast), {"a": first.pk, "b": second.pk})
     SheetComparison.objects.update(attempts=3)  # three workers died on it
     comparison_compute(comparison_id=SheetComparison.objects.get().pk)
     comparison = SheetComparison.objects.get()
@@ -180,7 +183,7 @@ def test_the_blob_purge_keeps_comparison_images_and_forgets_comparisons_of_gone_
     cast: Cast, api_as: Callable[..., Any], drain_tasks: Callable[..., int], time_machine: Any
 ) -> None:
     first, second = _two_revisions(cast)
-    api_as(cast.gc_pm).post(url(cast), {"a": first.pk, "b": second.pk})
+    api_as(cast.gc_pm).get(url(cast), {"a": first.pk, "b": second.pk})
     drain_tasks()
     comparison = SheetComparison.objects.get()
     time_machine.move_to(timezone.now() + timedelta(hours=2), tick=False)
@@ -228,7 +231,7 @@ def test_sheets_of_different_page_sizes_are_compared_at_one_scale(
         )
         made.extend(upload_confirm(upload=upload, user=cast.gc_pm))
     api = api_as(cast.gc_pm)
-    api.post(url(cast), {"a": made[0].pk, "b": made[1].pk})
+    api.get(url(cast), {"a": made[0].pk, "b": made[1].pk})
     drain_tasks()
     body = api.get(url(cast), {"a": made[0].pk, "b": made[1].pk}).json()
     assert body["status"] == "ready"
