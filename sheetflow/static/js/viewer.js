@@ -189,6 +189,8 @@ async function start(root) {
   function firstPaint() {
     root.classList.add("vw-ready");
     if (fallback) fallback.hidden = true;
+    const status = root.querySelector(".vw-status");
+    if (status) status.textContent = "";
     root.dataset.firstPaint = String(Math.round(performance.now()));
     performance.mark("viewer-first-paint");
   }
