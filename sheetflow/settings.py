@@ -262,6 +262,10 @@ DRAWINGS_IMAGE_WIDTH = env_int("DRAWINGS_IMAGE_WIDTH", 2000)
 # OCR of title blocks on pages without a text layer (Tesseract, in the worker): seconds per
 # page before it is given up (the fields then stay as they were, flagged).
 OCR_TIMEOUT_SECONDS = env_int("OCR_TIMEOUT_SECONDS", 10)
+# Revision compare: pixels each sheet is rendered at (the bigger page sets the scale), and
+# the seconds a comparison may take before it is given up as "could not compare".
+DRAWINGS_COMPARE_PIXELS = env_int("DRAWINGS_COMPARE_PIXELS", 4_000_000)
+DRAWINGS_COMPARE_SECONDS = env_int("DRAWINGS_COMPARE_SECONDS", 30)
 
 # Projects with more drawing revisions than this cannot be connected.
 CONNECTION_MAX_REVISIONS = env_int("CONNECTION_MAX_REVISIONS", 50_000)

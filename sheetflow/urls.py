@@ -6,12 +6,14 @@ from sheetflow.accounts.api import router as accounts_router
 from sheetflow.common.api import api
 from sheetflow.connections.api import router as connections_router
 from sheetflow.drawings.api import router as drawings_router
+from sheetflow.drawings.api_compare import router as compare_router
 from sheetflow.notifications.api import router as notifications_router
 from sheetflow.projects.api import router as projects_router
 
 api.add_router("", accounts_router)
 api.add_router("", projects_router)
 api.add_router("", drawings_router)
+api.add_router("", compare_router)
 api.add_router("", connections_router)
 api.add_router("", notifications_router)
 

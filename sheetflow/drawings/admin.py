@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from sheetflow.drawings.models import Area, Blob, Discipline, Drawing, DrawingSet, Revision
+from sheetflow.drawings.models import (
+    Area,
+    Blob,
+    Discipline,
+    Drawing,
+    DrawingSet,
+    Revision,
+    SheetComparison,
+)
 
 
 @admin.register(Area)
@@ -48,3 +56,10 @@ class BlobAdmin(admin.ModelAdmin[Blob]):
 @admin.register(Discipline)
 class DisciplineAdmin(admin.ModelAdmin[Discipline]):
     list_display = ["prefix", "name", "project"]
+
+
+@admin.register(SheetComparison)
+class SheetComparisonAdmin(admin.ModelAdmin[SheetComparison]):
+    list_display = ["sha_a", "sha_b", "status", "attempts", "seconds", "requested_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["overlay", "image_a", "image_b"]

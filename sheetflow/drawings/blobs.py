@@ -108,8 +108,9 @@ def blob_read(blob: Blob) -> bytes:
 
 
 def referenced_shas() -> set[str]:
-    """Every blob some row points at (revisions, including tombstones, and pending uploads)."""
-    from sheetflow.drawings.models import Revision, UploadSheet
+    """Every blob some row points at (revisions, including tombstones, pending uploads, and
+    the images of comparisons)."""
+    from sheetflow.drawings.models import Revision, SheetComparison, UploadSheet
 
     refs: set[str] = set()
     for field in ("sheet_id", "thumbnail_id", "image_id"):
@@ -120,7 +121,26 @@ def referenced_shas() -> set[str]:
             .iterator()
         )
     refs.update(UploadSheet.objects.values_list("sheet_id", flat=True).distinct().iterator())
+    for field in ("overlay_id", "image_a_id", "image_b_id"):
+        refs.update(
+            SheetComparison.objects.exclude(**{f"{field}__isnull": True})
+            .values_list(field, flat=True)
+            .iterator()
+        )
     return refs
+
+
+def _forget_comparisons(sheets: set[str]) -> None:
+    """Drop comparisons of sheets nothing holds any more, so their images can go too."""
+    from sheetflow.drawings.models import SheetComparison
+
+    gone = [
+        pk
+        for pk, a, b in SheetComparison.objects.values_list("pk", "sha_a", "sha_b").iterator()
+        if a not in sheets or b not in sheets
+    ]
+    for start in range(0, len(gone), 500):
+        SheetComparison.objects.filter(pk__in=gone[start : start + 500]).delete()
 
 
 def purge_unreferenced(*, grace: timedelta = timedelta(hours=1)) -> int:
@@ -129,6 +149,7 @@ def purge_unreferenced(*, grace: timedelta = timedelta(hours=1)) -> int:
     Blobs younger than ``grace`` are kept: a write that stored them may not have committed
     the row that references them yet.
     """
+    _forget_comparisons(referenced_shas())
     refs = referenced_shas()
     removed = 0
     cutoff = timezone.now() - grace

@@ -379,3 +379,47 @@ class TitleBlockLayout(models.Model):
 
     def __str__(self) -> str:
         return f"title block of project {self.project_id}"
+
+
+class ComparisonStatus(models.TextChoices):
+    PENDING = "pending", "Computing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Could not compare"
+
+
+class SheetComparison(models.Model):
+    """The difference between two sheet files, computed once per (first, second) pair of blobs."""
+
+    sha_a = models.CharField(max_length=64)
+    sha_b = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=10, choices=ComparisonStatus.choices, default=ComparisonStatus.PENDING
+    )
+    # Pixels of the aligned canvas the region boxes are measured in.
+    width = models.IntegerField(default=0)
+    height = models.IntegerField(default=0)
+    regions = models.JSONField(default=list)  # [[x, y, width, height], …], largest first
+    words_added = models.JSONField(default=list)
+    words_removed = models.JSONField(default=list)
+    overlay = models.ForeignKey(
+        Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    image_a = models.ForeignKey(
+        Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    image_b = models.ForeignKey(
+        Blob, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.IntegerField(default=0)
+    requested_at = models.DateTimeField(default=timezone.now)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sha_a", "sha_b"], name="comparison_pair_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sha_a[:8]}…{self.sha_b[:8]} ({self.status})"

@@ -313,3 +313,59 @@ def render_png(data: bytes, width: int, *, max_pixels: int = 8_000_000) -> bytes
         return out.getvalue()
     finally:
         pdf.close()
+
+
+def fit_scale(width: float, height: float, max_pixels: int) -> float:
+    """Pixels per point at which a page of this size renders within ``max_pixels``."""
+    scale = float((max_pixels / (width * height)) ** 0.5)
+    # pdfium rounds the bitmap's sides up: step down until the rounded size fits too.
+    while math.ceil(width * scale) * math.ceil(height * scale) > max_pixels:
+        scale *= 0.999
+    return scale
+
+
+@dataclass(frozen=True)
+class Layers:
+    """A sheet's first page in 8-bit grey and its text layer's words (plain data)."""
+
+    page_width: float  # points, as displayed (after /Rotate)
+    page_height: float
+    scale: float  # pixels per point
+    width: int  # pixels
+    height: int
+    pixels: bytes
+    words: list[str]
+
+
+def sheet_layers(data: bytes, max_pixels: int, scale: float | None = None) -> Layers:
+    """Render the first page in grey (at ``scale``, else within ``max_pixels``) and read its
+    words, opening the file once (loading a page of a big CAD sheet is the costly part)."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        page = pdf[0]
+        page_width, page_height = page.get_size()
+        if page_width <= 0 or page_height <= 0:
+            raise refuse("sheet", "the page has no size.", "corrupt_pdf")
+        if scale is None:
+            scale = fit_scale(page_width, page_height, max_pixels)
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=False)
+        image = bitmap.to_pil().convert("L")
+        if image.width * image.height > max_pixels:
+            raise refuse("sheet", "the page is too big to render.", "too_big")
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_range() or ""
+        finally:
+            textpage.close()
+            page.close()
+        return Layers(
+            float(page_width),
+            float(page_height),
+            scale,
+            image.width,
+            image.height,
+            image.tobytes(),
+            text.split(),
+        )
+    finally:
+        pdf.close()

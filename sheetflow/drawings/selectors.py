@@ -237,3 +237,28 @@ def discipline_choices(*, project: Project) -> list[str]:
         .distinct()
     )
     return sorted(used | set(disciplines(project=project).values_list("name", flat=True)))
+
+
+# The viewer's previous/next walk reads at most this many drawings of the log's order.
+NEIGHBOUR_SCAN = 20_000
+
+
+def log_neighbours(
+    *, user: User, project: Project, filters: LogFilters, drawing_id: int
+) -> tuple[int | None, int | None]:
+    """The revisions shown for the drawings before and after this one in the filtered log.
+
+    One query of ids in the log's order (the log is at most tens of thousands of drawings).
+    """
+    admin = sees_unpublished(user, project)
+    log = drawing_log(user=user, project=project, filters=filters)
+    rows = list(
+        log.ids.values_list("id", "current_revision_id", "latest_revision_id")[:NEIGHBOUR_SCAN]
+    )
+    shown = [(pk, current or (latest if admin else None)) for pk, current, latest in rows]
+    index = next((i for i, (pk, _) in enumerate(shown) if pk == drawing_id), None)
+    if index is None:
+        return None, None
+    before = shown[index - 1][1] if index > 0 else None
+    after = shown[index + 1][1] if index + 1 < len(shown) else None
+    return before, after

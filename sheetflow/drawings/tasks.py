@@ -61,3 +61,11 @@ def expire_uploads() -> None:
     from sheetflow.drawings.services.uploads import uploads_expire
 
     uploads_expire()
+
+
+@task()
+def compare_sheets(comparison_id: int) -> None:
+    """Compute the difference between two sheets (idempotent: a finished one is kept)."""
+    from sheetflow.drawings.services.comparing import comparison_compute
+
+    comparison_compute(comparison_id=comparison_id)

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from sheetflow.drawings import views, views_export, views_manage, views_queue, views_upload
+from sheetflow.drawings import (
+    views,
+    views_export,
+    views_manage,
+    views_queue,
+    views_upload,
+    views_viewer,
+)
 
 app_name = "drawings"
 urlpatterns = [
@@ -26,6 +33,13 @@ urlpatterns = [
     path("review-queue/publish/", views_queue.queue_publish, name="queue_publish"),
     path("<int:drawing_id>/", views.drawing_detail, name="drawing"),
     path("<int:drawing_id>/delete/", views.drawing_delete, name="drawing_delete"),
+    path("<int:drawing_id>/compare/", views_viewer.compare, name="compare"),
+    path(
+        "<int:drawing_id>/compare/<str:kind>.png",
+        views_viewer.compare_image,
+        name="compare_image",
+    ),
+    path("revisions/<int:revision_id>/view/", views_viewer.viewer, name="viewer"),
     path("revisions/<int:revision_id>/", views.revision_detail, name="revision"),
     path("revisions/<int:revision_id>/delete/", views.revision_delete, name="revision_delete"),
     path(

@@ -100,7 +100,7 @@ def log_rows(drawings: Any, *, admin: bool, source: str = "") -> list[dict[str, 
 
 
 def log_filters(params: Any) -> selectors.LogFilters:
-    """The log's filters from a query string (or the publish form's copy of it)."""
+    """The log's filters and sort from a query string (unknown values are ignored)."""
     sort = params.get("sort", "number")
     return selectors.LogFilters(
         area=_int(params.get("area")),

@@ -62,6 +62,15 @@ OWN = {
 # Companies are a directory every signed-in user may read (to pick whom to connect to).
 DIRECTORY = {"api GET /api/v1/companies/{company_id}"}
 
+# Valid query strings for reads that need them, for the same reason.
+QUERIES: dict[str, Any] = {
+    "GET /api/v1/projects/{project_id}/comparisons": {"a": "{revision_id}", "b": "{revision_id}"},
+    "GET /api/v1/projects/{project_id}/comparisons/images/{kind}": {
+        "a": "{revision_id}",
+        "b": "{revision_id}",
+    },
+}
+
 # Valid bodies, so a refusal is the permission check's and not the validator's.
 BODIES: dict[str, Any] = {
     "PATCH /api/v1/projects/{project_id}": {"name": "Taken over"},
@@ -136,7 +145,7 @@ def _send(route: Route, scenario: Scenario, viewer: str) -> Any:
     if route.method in UNSAFE:
         body = _fill(BODIES.get(key, {}), scenario.ids)
         return getattr(client, method)(url, body, content_type="application/json")
-    return client.get(url)
+    return client.get(url, _fill(QUERIES.get(key, {}), scenario.ids))
 
 
 def _pdf() -> Any:
