@@ -36,6 +36,7 @@ SHEETS = (
     ("E-101", "Lighting Plan"),
 )
 UP, DOWN = "Riverside Medical Center", "Riverside Electrical"
+GC, SUB = "Apex Builders", "Brightline Electric"
 WAIT = 20.0  # seconds any one step may take before the test fails
 
 
@@ -195,8 +196,8 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.get_by_role("button", name="Connect").click()
     expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
     shot(page, "05-request-sent")
-    inbox.expect(f"Review request: {DOWN} wants to connect to {UP}", gc)
-    inbox.expect(f"Request sent: {DOWN} to {UP}", sub)
+    inbox.expect(f'[Sheetflow] {SUB} · Review request: "{DOWN}" wants to connect to "{UP}"', gc)
+    inbox.expect(f'[Sheetflow] {GC} · Request sent: "{DOWN}" to "{UP}"', sub)
 
     # The contractor's admin approves from the notification.
     sign_in(page, cast.gc_pm)
@@ -206,7 +207,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     shot(page, "06-review-request")
     page.get_by_role("button", name="Approve").click()
     expect(page.locator("#connection .badge")).to_have_text("Connected")
-    inbox.expect(f"Connected: {UP} → {DOWN}", gc, sub)
+    inbox.expect(f'[Sheetflow] {GC} · Connected: "{UP}" → "{DOWN}"', gc, sub)
 
     # The subcontractor sees the initial copy's progress, then the unpublished copies.
     sign_in(page, cast.sub_pm)
@@ -216,7 +217,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     shot(page, "07-initial-copy")
     reload_until(page, page.locator("#sync"), "4 / 4 revisions — complete")
     shot(page, "08-initial-copy-complete")
-    inbox.expect(f"Initial sync complete: 4 sheets from {UP}", sub)
+    inbox.expect(f'[Sheetflow] {GC} · Initial sync complete: 4 sheets from "{UP}"', sub)
 
     page.goto(down)
     expect(log.locator("tbody tr")).to_have_count(4)
@@ -252,7 +253,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.get_by_role("button", name="Publish selected", exact=True).click()
     expect(page.get_by_text("1 revision(s) published.")).to_be_visible()
     shot(page, "11-contractor-new-revision")
-    inbox.expect(f"1 new sheet from {UP}", sub)
+    inbox.expect(f'[Sheetflow] {GC} · 1 new sheet from "{UP}"', sub)
 
     # Both reach the subcontractor.
     sign_in(page, cast.sub_pm)
@@ -283,7 +284,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     expect(page.locator("#connection .badge")).to_have_text("Disconnected")
     expect(page.locator("#history")).to_contain_text("Our scope on this job is complete.")
     shot(page, "14-disconnected")
-    inbox.expect(f"Disconnected: {UP} → {DOWN}", gc, sub)
+    inbox.expect(f'[Sheetflow] {SUB} · Disconnected: "{UP}" → "{DOWN}"', gc, sub)
 
     # A later upstream change stays upstream.
     wait_for_idle_queue()
