@@ -11,9 +11,10 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from sheetflow.accounts import selectors, services
+from sheetflow.accounts.backends import retry_after
 from sheetflow.accounts.models import ApiToken, Company, User
 from sheetflow.common.api import ErrorOut, Pagination, errors
-from sheetflow.common.request import client_ip
+from sheetflow.common.errors import Throttled
 
 router = Router(tags=["accounts"])
 
@@ -65,16 +66,13 @@ def _token_out(token: ApiToken, secret: str) -> TokenCreatedOut:
 @router.post("/tokens", auth=None, response={201: TokenCreatedOut, **errors(401, 422, 429)})
 def token_create_with_password(request: HttpRequest, payload: TokenIn) -> Status[object]:
     """Exchange email and password for a new personal token."""
-    ip = client_ip(request)
-    if services.login_is_throttled(email=payload.email, ip_address=ip):
-        return Status(
-            429, ErrorOut(detail="Too many failed attempts; wait 15 minutes.", code="throttled")
-        )
-    user = authenticate(request, username=payload.email.strip().lower(), password=payload.password)
+    user = authenticate(request, username=payload.email, password=payload.password)
+    wait = retry_after(request)
+    if wait:
+        detail = f"Too many failed attempts; try again in {wait} seconds."
+        raise Throttled(detail, retry_after=wait)
     if not isinstance(user, User):
-        services.login_failure_record(email=payload.email, ip_address=ip)
         return Status(401, ErrorOut(detail="Wrong email or password.", code="invalid_credentials"))
-    services.login_success_record(email=payload.email)
     token, secret = services.token_create(user=user, name=payload.name)
     return Status(201, _token_out(token, secret))
 

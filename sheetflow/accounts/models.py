@@ -95,12 +95,19 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
-class LoginAttempt(models.Model):
-    """A failed sign-in, kept briefly to rate-limit guessing by email and by address."""
+class SignInThrottle(models.Model):
+    """Failed sign-ins counted for one key: an (email, client) pair or a client address.
 
-    email = models.CharField(max_length=254, db_index=True)
-    ip_address = models.CharField(max_length=45, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    Past a few free failures each further one makes the key wait longer (1 s, 2 s, 4 s … up
+    to a cap) instead of locking the account: the owner signing in from elsewhere is a
+    different pair. Attempts are counted *before* the password is checked, in one locked
+    row, so parallel guesses cannot slip past the count.
+    """
+
+    key = models.CharField(max_length=340, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
-        return f"{self.email} from {self.ip_address} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.key}: {self.failures}"

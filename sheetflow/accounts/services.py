@@ -6,15 +6,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from sheetflow.accounts.models import ApiToken, Company, LoginAttempt, User
+from sheetflow.accounts.models import ApiToken, Company, User
 from sheetflow.common.errors import Conflict, NotFound, ServiceError
 
 TOKEN_PREFIX = "sf_"
-LOGIN_WINDOW = timedelta(minutes=15)
 
 
 def company_create(*, name: str) -> Company:
@@ -92,25 +89,3 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
-
-
-def login_is_throttled(*, email: str, ip_address: str) -> bool:
-    """Too many recent failed sign-ins for this email or from this address?"""
-    since = timezone.now() - LOGIN_WINDOW
-    recent = LoginAttempt.objects.filter(created_at__gte=since)
-    limit = settings.LOGIN_MAX_ATTEMPTS
-    return (
-        recent.filter(email=email.strip().lower()).count() >= limit
-        or recent.filter(ip_address=ip_address).count() >= limit * 3
-    )
-
-
-@transaction.atomic
-def login_failure_record(*, email: str, ip_address: str) -> None:
-    """Remember a failed sign-in (and forget ones older than the window)."""
-    LoginAttempt.objects.filter(created_at__lt=timezone.now() - LOGIN_WINDOW).delete()
-    LoginAttempt.objects.create(email=email.strip().lower()[:254], ip_address=ip_address[:45])
-
-
-def login_success_record(*, email: str) -> None:
-    LoginAttempt.objects.filter(email=email.strip().lower()).delete()

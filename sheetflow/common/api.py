@@ -15,7 +15,7 @@ from ninja.security.session import SessionAuth
 from pydantic import Field
 
 from sheetflow.accounts.services import token_authenticate
-from sheetflow.common.errors import ServiceError
+from sheetflow.common.errors import ServiceError, Throttled
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000_000
@@ -109,7 +109,10 @@ def _error(request: HttpRequest, status: int, detail: str, code: str) -> HttpRes
 
 @api.exception_handler(ServiceError)
 def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return _error(request, exc.status, exc.detail, exc.code)
+    response = _error(request, exc.status, exc.detail, exc.code)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(Http404)
