@@ -34,7 +34,7 @@ class UserOut(Schema):
 
 class TokenIn(Schema):
     email: str = Field(max_length=254)
-    password: str = Field(max_length=200)
+    password: str = Field(min_length=1, max_length=200)
     name: str = Field("API token", min_length=1, max_length=100)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.password_validation import validate_password
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -28,7 +29,11 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """Create a user; a password must pass the validators (None: no password sign-in)."""
         user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password is not None:
+            # Every way of creating a user (service, CLI, createsuperuser) passes through here.
+            validate_password(password, user)
         user.set_password(password)
         user.save(using=self._db)
         return user

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from sheetflow.accounts.models import ApiToken, Company, User
@@ -36,13 +37,16 @@ def user_create(
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(f"A user with email {email} already exists.", code="user_exists")
-    return User.objects.create_user(
-        email=email,
-        password=password,
-        full_name=full_name.strip(),
-        company=company,
-        is_company_admin=is_company_admin,
-    )
+    try:
+        return User.objects.create_user(
+            email=email,
+            password=password,
+            full_name=full_name.strip(),
+            company=company,
+            is_company_admin=is_company_admin,
+        )
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), code="weak_password") from exc
 
 
 def _digest(secret: str) -> str:
