@@ -78,6 +78,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    FULL = "full", "Read and write"
+
+
 class ApiToken(models.Model):
     """A personal API token; only its SHA-256 digest is stored, the secret is shown once."""
 
@@ -88,6 +93,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires")
+    scope = models.CharField(max_length=8, choices=TokenScope.choices, default=TokenScope.FULL)
 
     class Meta:
         ordering = ["-created_at"]
@@ -97,7 +104,11 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 class SignInThrottle(models.Model):

@@ -56,7 +56,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
-        _, new_secret = services.token_create(user=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        _, new_secret = services.token_create(
+            user=request.user,  # type: ignore[arg-type]
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            expires_in_days=form.expires_in_days(),
+        )
         form = TokenForm()
     items = ApiToken.objects.filter(user=request.user.pk).order_by("-created_at")[:100]
     return render(

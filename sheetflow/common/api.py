@@ -14,8 +14,9 @@ from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 from pydantic import Field
 
+from sheetflow.accounts.models import TokenScope
 from sheetflow.accounts.services import token_authenticate
-from sheetflow.common.errors import ServiceError, Throttled
+from sheetflow.common.errors import Forbidden, ServiceError, Throttled
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000_000
@@ -30,14 +31,21 @@ def errors(*codes: int) -> dict[int, Any]:
     return {code: ErrorOut for code in codes}
 
 
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
 class BearerToken(HttpBearer):
-    """`Authorization: Bearer sf_…` with a personal API token."""
+    """`Authorization: Bearer sf_…` with a personal API token (read-only tokens only read)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_authenticate(secret=token)
-        if user is not None:
-            request.user = user
-        return user
+        found = token_authenticate(secret=token)
+        if found is None:
+            return None
+        if found.scope != TokenScope.FULL and request.method not in SAFE_METHODS:
+            raise Forbidden("This token is read-only.", code="token_read_only")
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
 
 
 class Pagination(LimitOffsetPagination):
