@@ -180,3 +180,19 @@ def test_the_hop_count_decides_how_far_the_header_is_believed(
     assert client_ip(forged) == "10.0.0.5"
     direct = RequestFactory().get("/", REMOTE_ADDR="192.0.2.50", HTTP_X_FORWARDED_FOR="10.9.9.9")
     assert client_ip(direct) == "192.0.2.50"
+
+
+@pytest.mark.django_db
+def test_failures_nobody_repeats_are_forgotten(cast: Cast, limits) -> None:
+    from sheetflow.accounts.models import SignInThrottle
+    from sheetflow.accounts.throttle import forget_old
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(4):
+            token_post(cast.gc_pm.email, "guess")
+        assert forget_old() == 0
+        clock.shift(timedelta(hours=2))
+        assert forget_old() == 2  # the pair and the client
+        assert not SignInThrottle.objects.exists()
+        assert token_post(cast.gc_pm.email, PASSWORD).status_code == 201
