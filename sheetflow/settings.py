@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -69,7 +70,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sheetflow.common.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "sheetflow.common.middleware.InputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +126,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["sheetflow.accounts.backends.ThrottledModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -136,8 +140,10 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -280,8 +286,40 @@ SYNC_INITIAL_WINDOW = env_int("SYNC_INITIAL_WINDOW", 20_000)
 SYNC_LIVE_WINDOW = env_int("SYNC_LIVE_WINDOW", 2_000)
 SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 5)
 
-# Sign-in attempts allowed per email and per client address in a 15-minute window.
-LOGIN_MAX_ATTEMPTS = env_int("LOGIN_MAX_ATTEMPTS", 10)
+# Sign-in throttle: failures allowed per (email, client address) and per client address before
+# each further one waits longer (1 s, 2 s, 4 s … up to SIGN_IN_MAX_DELAY_SECONDS).
+SIGN_IN_FREE_ATTEMPTS = env_int("SIGN_IN_FREE_ATTEMPTS", 5)
+SIGN_IN_FREE_ATTEMPTS_PER_CLIENT = env_int("SIGN_IN_FREE_ATTEMPTS_PER_CLIENT", 50)
+SIGN_IN_MAX_DELAY_SECONDS = env_int("SIGN_IN_MAX_DELAY_SECONDS", 900)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks), and how many of
+# them stand in front of Sheetflow; with none, the client address is REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address") from _exc
+
+# Content-Security-Policy of every response: scripts and styles only from our own files (no
+# inline script, no style attributes). The sheet viewer (pdf.js) runs its worker from our
+# origin or a blob: URL, decodes some images with WebAssembly and may load fonts as data:.
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'wasm-unsafe-eval'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), fullscreen=(self)"
+)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
+from ninja.security import SessionAuth
 from pydantic import Field
 
 from sheetflow.accounts import selectors, services
+from sheetflow.accounts.backends import retry_after
 from sheetflow.accounts.models import ApiToken, Company, User
+from sheetflow.accounts.services import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 from sheetflow.common.api import ErrorOut, Pagination, errors
-from sheetflow.common.request import client_ip
+from sheetflow.common.errors import Throttled
 
 router = Router(tags=["accounts"])
 
@@ -31,9 +35,21 @@ class UserOut(Schema):
     is_company_admin: bool
 
 
-class TokenIn(Schema):
+ScopeName = Literal["read", "full"]
+EXPIRY_DESCRIPTION = "Days until the token expires (default 90); null for a token that never does."
+
+
+class NamedTokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    scope: ScopeName = Field("full", description="`read`: GET only; `full`: read and write")
+    expires_in_days: int | None = Field(
+        DEFAULT_TOKEN_DAYS, ge=1, le=MAX_TOKEN_DAYS, description=EXPIRY_DESCRIPTION
+    )
+
+
+class TokenIn(NamedTokenIn):
     email: str = Field(max_length=254)
-    password: str = Field(max_length=200)
+    password: str = Field(min_length=1, max_length=200)
     name: str = Field("API token", min_length=1, max_length=100)
 
 
@@ -41,7 +57,9 @@ class TokenOut(Schema):
     id: int
     name: str
     prefix: str
+    scope: ScopeName
     created_at: datetime
+    expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
 
@@ -55,7 +73,9 @@ def _token_out(token: ApiToken, secret: str) -> TokenCreatedOut:
         id=token.pk,
         name=token.name,
         prefix=token.prefix,
+        scope=token.scope,  # type: ignore[arg-type]
         created_at=token.created_at,
+        expires_at=token.expires_at,
         last_used_at=token.last_used_at,
         revoked_at=token.revoked_at,
         token=secret,
@@ -65,28 +85,33 @@ def _token_out(token: ApiToken, secret: str) -> TokenCreatedOut:
 @router.post("/tokens", auth=None, response={201: TokenCreatedOut, **errors(401, 422, 429)})
 def token_create_with_password(request: HttpRequest, payload: TokenIn) -> Status[object]:
     """Exchange email and password for a new personal token."""
-    ip = client_ip(request)
-    if services.login_is_throttled(email=payload.email, ip_address=ip):
-        return Status(
-            429, ErrorOut(detail="Too many failed attempts; wait 15 minutes.", code="throttled")
-        )
-    user = authenticate(request, username=payload.email.strip().lower(), password=payload.password)
+    user = authenticate(request, username=payload.email, password=payload.password)
+    wait = retry_after(request)
+    if wait:
+        detail = f"Too many failed attempts; try again in {wait} seconds."
+        raise Throttled(detail, retry_after=wait)
     if not isinstance(user, User):
-        services.login_failure_record(email=payload.email, ip_address=ip)
         return Status(401, ErrorOut(detail="Wrong email or password.", code="invalid_credentials"))
-    services.login_success_record(email=payload.email)
-    token, secret = services.token_create(user=user, name=payload.name)
+    token, secret = services.token_create(
+        user=user,
+        name=payload.name,
+        scope=payload.scope,
+        expires_in_days=payload.expires_in_days,
+    )
     return Status(201, _token_out(token, secret))
 
 
-class NamedTokenIn(Schema):
-    name: str = Field(min_length=1, max_length=100)
-
-
-@router.post("/me/tokens", response={201: TokenCreatedOut, **errors(401, 422)})
+@router.post(
+    "/me/tokens", auth=SessionAuth(), response={201: TokenCreatedOut, **errors(401, 403, 422)}
+)
 def my_token_create(request: HttpRequest, payload: NamedTokenIn) -> Status[object]:
-    """Create another personal token for the signed-in user."""
-    token, secret = services.token_create(user=request.user, name=payload.name)  # type: ignore[arg-type]
+    """Create another personal token (signed-in session only: a token cannot make tokens)."""
+    token, secret = services.token_create(
+        user=request.user,  # type: ignore[arg-type]
+        name=payload.name,
+        scope=payload.scope,
+        expires_in_days=payload.expires_in_days,
+    )
     return Status(201, _token_out(token, secret))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.password_validation import validate_password
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -28,7 +29,11 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """Create a user; a password must pass the validators (None: no password sign-in)."""
         user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password is not None:
+            # Every way of creating a user (service, CLI, createsuperuser) passes through here.
+            validate_password(password, user)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -73,6 +78,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    FULL = "full", "Read and write"
+
+
 class ApiToken(models.Model):
     """A personal API token; only its SHA-256 digest is stored, the secret is shown once."""
 
@@ -83,6 +93,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires")
+    scope = models.CharField(max_length=8, choices=TokenScope.choices, default=TokenScope.FULL)
 
     class Meta:
         ordering = ["-created_at"]
@@ -92,15 +104,26 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
-class LoginAttempt(models.Model):
-    """A failed sign-in, kept briefly to rate-limit guessing by email and by address."""
+class SignInThrottle(models.Model):
+    """Failed sign-ins counted for one key: an (email, client) pair or a client address.
 
-    email = models.CharField(max_length=254, db_index=True)
-    ip_address = models.CharField(max_length=45, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    Past a few free failures each further one makes the key wait longer (1 s, 2 s, 4 s … up
+    to a cap) instead of locking the account: the owner signing in from elsewhere is a
+    different pair. Attempts are counted *before* the password is checked, in one locked
+    row, so parallel guesses cannot slip past the count.
+    """
+
+    key = models.CharField(max_length=340, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
-        return f"{self.email} from {self.ip_address} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.key}: {self.failures}"

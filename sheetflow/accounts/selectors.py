@@ -22,10 +22,3 @@ def company_get(*, user: User, company_id: int) -> Company:
     if company is None:
         raise NotFound("Company not found.")
     return company
-
-
-def user_by_email(*, email: str) -> User:
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-    if user is None:
-        raise NotFound(f"No active user has the email {email.strip()}.", code="user_not_found")
-    return user

@@ -6,15 +6,17 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from sheetflow.accounts.models import ApiToken, Company, LoginAttempt, User
+from sheetflow.accounts.models import ApiToken, Company, TokenScope, User
 from sheetflow.common.errors import Conflict, NotFound, ServiceError
 
 TOKEN_PREFIX = "sf_"
-LOGIN_WINDOW = timedelta(minutes=15)
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 3650
 
 
 def company_create(*, name: str) -> Company:
@@ -39,13 +41,16 @@ def user_create(
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict(f"A user with email {email} already exists.", code="user_exists")
-    return User.objects.create_user(
-        email=email,
-        password=password,
-        full_name=full_name.strip(),
-        company=company,
-        is_company_admin=is_company_admin,
-    )
+    try:
+        return User.objects.create_user(
+            email=email,
+            password=password,
+            full_name=full_name.strip(),
+            company=company,
+            is_company_admin=is_company_admin,
+        )
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), code="weak_password") from exc
 
 
 def _digest(secret: str) -> str:
@@ -53,34 +58,56 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a personal API token; returns it with its secret, which is never stored."""
+def token_create(
+    *,
+    user: User,
+    name: str,
+    scope: TokenScope | str = TokenScope.FULL,
+    expires_in_days: int | None = DEFAULT_TOKEN_DAYS,
+) -> tuple[ApiToken, str]:
+    """Create a personal API token; returns it with its secret, which is never stored.
+
+    ``expires_in_days`` None makes a token that never expires.
+    """
     name = name.strip()
     if not name:
         raise ServiceError("A token needs a name.", code="invalid_name")
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        raise ServiceError(
+            f"A token lasts from 1 to {MAX_TOKEN_DAYS} days (or never expires).",
+            code="invalid_expiry",
+        )
+    now = timezone.now()
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=secret[:10], digest=_digest(secret)
+        user=user,
+        name=name,
+        prefix=secret[:10],
+        digest=_digest(secret),
+        scope=TokenScope(scope),
+        created_at=now,
+        expires_at=None if expires_in_days is None else now + timedelta(days=expires_in_days),
     )
     return token, secret
 
 
-def token_authenticate(*, secret: str) -> User | None:
-    """The active user owning this unrevoked token, recording its use; else None."""
+def token_authenticate(*, secret: str) -> ApiToken | None:
+    """The unrevoked, unexpired token of an active user with this secret, recording its use."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user", "user__company")
         .filter(digest=_digest(secret), revoked_at__isnull=True, user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .first()
     )
     if token is None:
         return None
-    now = timezone.now()
     # Write the last-used time at most once a minute, not on every request.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
 
 
 def token_revoke(*, user: User, token_id: int) -> ApiToken:
@@ -94,23 +121,17 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def login_is_throttled(*, email: str, ip_address: str) -> bool:
-    """Too many recent failed sign-ins for this email or from this address?"""
-    since = timezone.now() - LOGIN_WINDOW
-    recent = LoginAttempt.objects.filter(created_at__gte=since)
-    limit = settings.LOGIN_MAX_ATTEMPTS
-    return (
-        recent.filter(email=email.strip().lower()).count() >= limit
-        or recent.filter(ip_address=ip_address).count() >= limit * 3
+def tokens_revoke_all(*, user: User) -> int:
+    """Revoke every live token of a user; returns how many."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
     )
 
 
 @transaction.atomic
-def login_failure_record(*, email: str, ip_address: str) -> None:
-    """Remember a failed sign-in (and forget ones older than the window)."""
-    LoginAttempt.objects.filter(created_at__lt=timezone.now() - LOGIN_WINDOW).delete()
-    LoginAttempt.objects.create(email=email.strip().lower()[:254], ip_address=ip_address[:45])
-
-
-def login_success_record(*, email: str) -> None:
-    LoginAttempt.objects.filter(email=email.strip().lower()).delete()
+def user_deactivate(*, user: User) -> User:
+    """End a user's company membership: they can no longer sign in, and their tokens die."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    tokens_revoke_all(user=user)
+    return user

@@ -11,9 +11,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sheetflow.accounts import services
+from sheetflow.accounts.backends import retry_after
 from sheetflow.accounts.forms import SignInForm, TokenForm
 from sheetflow.accounts.models import ApiToken
-from sheetflow.common.request import client_ip
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,20 +25,22 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        ip = client_ip(request)
-        if services.login_is_throttled(email=email, ip_address=ip):
-            form.add_error(None, "Too many failed attempts. Wait 15 minutes and try again.")
+        user = authenticate(request, username=email, password=form.cleaned_data["password"])
+        wait = retry_after(request)
+        if wait:
+            form.add_error(None, f"Too many failed attempts. Try again in {wait} seconds.")
             status = 429
+        elif user is None:
+            form.add_error(None, "Wrong email or password.")
         else:
-            user = authenticate(request, username=email, password=form.cleaned_data["password"])
-            if user is None:
-                services.login_failure_record(email=email, ip_address=ip)
-                form.add_error(None, "Wrong email or password.")
-            else:
-                services.login_success_record(email=email)
-                login(request, user)
-                return redirect(next_url or "projects:list")
-    return render(request, "accounts/sign_in.html", {"form": form, "next": next_url}, status=status)
+            login(request, user)
+            return redirect(next_url or "projects:list")
+    response = render(
+        request, "accounts/sign_in.html", {"form": form, "next": next_url}, status=status
+    )
+    if status == 429:
+        response["Retry-After"] = str(retry_after(request))
+    return response
 
 
 @require_POST
@@ -54,7 +56,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
-        _, new_secret = services.token_create(user=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        _, new_secret = services.token_create(
+            user=request.user,  # type: ignore[arg-type]
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            expires_in_days=form.expires_in_days(),
+        )
         form = TokenForm()
     items = ApiToken.objects.filter(user=request.user.pk).order_by("-created_at")[:100]
     return render(

@@ -29,3 +29,12 @@ class Forbidden(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class Throttled(ServiceError):
+    status = 429
+    code = "throttled"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

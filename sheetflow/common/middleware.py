@@ -1,17 +1,103 @@
-"""Turn service errors raised in page views into a clear page with the right status, and keep
-the API's answers JSON even for addresses no route matches."""
+"""Middleware: refuse unstorable input at the door, turn service errors raised in page views
+into a clear page, and keep every answer under /api/ in the API's one JSON error shape."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from sheetflow.common.errors import NotFound, ServiceError
+from sheetflow.common.inputs import (
+    InvalidCharacters,
+    check_json,
+    check_multipart,
+    check_urlencoded,
+    guard_multipart,
+)
 from sheetflow.common.retry import ATTEMPTS, is_deadlock
+
+logger = logging.getLogger(__name__)
+
+# Codes for answers the framework (not our handlers) gives, by status.
+FRAMEWORK_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    500: "server_error",
+}
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(status: int, detail: str | None = None, code: str | None = None) -> JsonResponse:
+    """The API's one error shape, for any status."""
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return JsonResponse(
+        {
+            "detail": detail or f"{phrase}.",
+            "code": code or FRAMEWORK_CODES.get(status, phrase.lower().replace(" ", "_")),
+        },
+        status=status,
+    )
+
+
+def _refusal(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
+    if is_api(request):
+        return api_error(status, detail, code)
+    return render(request, "error.html", {"detail": detail, "code": code}, status=status)
+
+
+class InputMiddleware:
+    """Refuse NUL bytes and broken UTF-8 in query strings, form fields and JSON bodies."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            check_urlencoded(request.META.get("QUERY_STRING", ""), "address")
+            content_type = request.content_type or ""
+            if content_type == "application/x-www-form-urlencoded":
+                check_urlencoded(request.body, "form")
+            elif content_type == "multipart/form-data":
+                guard_multipart(request)
+            elif request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+                # The API's parser reads JSON whatever the declared type: check any JSON body.
+                is_json = content_type == "application/json" or content_type.endswith("+json")
+                check_json(request.body, declared=is_json)
+        except InvalidCharacters as exc:
+            return _refusal(request, exc.status, exc.detail, exc.code)
+        except RequestDataTooBig:
+            return _refusal(request, 413, "The request body is too large.", "too_large")
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        # Views the CSRF check covers have their body parsed by it anyway: check it here, where
+        # a refusal is still a clean answer. Exempt views (the API, streaming uploads) parse
+        # it themselves, and the guard raises there.
+        if request.content_type == "multipart/form-data" and not getattr(
+            view, "csrf_exempt", False
+        ):
+            try:
+                check_multipart(request)
+            except InvalidCharacters as exc:
+                return _refusal(request, exc.status, exc.detail, exc.code)
+        return None
 
 
 class ServiceErrorMiddleware:
@@ -21,13 +107,13 @@ class ServiceErrorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if (
-            response.status_code == 404
-            and request.path.startswith("/api/")
+            is_api(request)
+            and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            # No route matched (e.g. `/revisions/abc` where an integer id is expected): answer
-            # in the API's error shape, not with the HTML page.
-            return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+            # An answer the framework made (no route matched, a CSRF failure, a body too large
+            # or broken for Django's parsers, a crash): keep the API's error shape.
+            return api_error(response.status_code)
         return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
@@ -35,8 +121,10 @@ class ServiceErrorMiddleware:
 
 
 def _service_error_page(request: HttpRequest, exc: Exception) -> HttpResponse | None:
-    if request.path.startswith("/api/"):
-        return None  # the API renders its own error shape
+    if is_api(request):
+        if isinstance(exc, ServiceError):
+            return api_error(exc.status, exc.detail, exc.code)
+        return None  # the API renders its own errors; others become a 500 in the shape
     if isinstance(exc, NotFound):
         raise Http404(exc.detail)
     if isinstance(exc, ServiceError):
@@ -88,3 +176,20 @@ class DeadlockRetryMiddleware:
                     raise
                 return response
         return None
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (see settings)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.csp = "; ".join(
+            f"{name} {' '.join(values)}"
+            for name, values in settings.CONTENT_SECURITY_POLICY.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.csp)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -8,13 +8,13 @@ from itertools import groupby
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from sheetflow.accounts.models import Company, User
-from sheetflow.common.errors import Forbidden, NotFound
+from sheetflow.common.errors import NotFound
 from sheetflow.connections.models import LIVE_STATES, Connection, ConnectionEvent, State
 from sheetflow.connections.services import can_view_connection
 from sheetflow.drawings.models import ProjectSequence
 from sheetflow.drawings.selectors import revision_count
 from sheetflow.projects.models import Level, Project, ProjectMember
-from sheetflow.projects.permissions import Action, can, can_see
+from sheetflow.projects.permissions import Action, can
 
 MAX_PICKER = 200
 # A page shows at most this many live connections of one project (pending + connected).
@@ -46,8 +46,8 @@ def connection_get(*, user: User, connection_id: int, project: Project | None = 
         raise NotFound("Connection not found.")
     if can_view_connection(user, connection):
         return connection
-    if can_see(user, connection.upstream) or can_see(user, connection.downstream):
-        raise Forbidden("You need access to the Connection Manager of one of its projects.")
+    # Without Connection Manager access on either side, even a member of one of the projects
+    # gets 404: whether a connection with that id exists is not theirs to learn.
     raise NotFound("Connection not found.")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 
+from sheetflow.common.http import content_disposition
 from sheetflow.drawings.blobs import blob_open
 from sheetflow.drawings.models import Blob, Revision
 
@@ -17,17 +18,11 @@ def revision_file(revision: Revision, kind: str, *, download: bool = False) -> F
     blob: Blob | None = getattr(revision, kind)
     if blob is None:
         raise Http404("Not rendered yet.")
-    number = revision.drawing.number.replace("/", "-")
-    if kind == "sheet":
-        filename = f"{number} rev {revision.revision_number}.pdf"
-    else:
-        filename = f"{number} rev {revision.revision_number} {kind}.png"
-    response = FileResponse(
-        blob_open(blob),
-        content_type=blob.content_type,
-        as_attachment=download,
-        filename=filename,
-    )
+    name = f"{revision.drawing.number} rev {revision.revision_number}"
+    filename = f"{name}.pdf" if kind == "sheet" else f"{name} {kind}.png"
+    response = FileResponse(blob_open(blob), content_type=blob.content_type)
+    # Built here rather than by FileResponse so a `/` or non-ASCII text keeps the whole name.
+    response["Content-Disposition"] = content_disposition(filename, attachment=download)
     response["Cache-Control"] = "private, max-age=31536000, immutable"
     response["ETag"] = f'"{blob.sha256}"'
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, cast
 
 from django.http import HttpRequest
@@ -11,11 +12,10 @@ from pydantic import Field
 
 from sheetflow.accounts.api import CompanyOut, UserOut
 from sheetflow.accounts.models import User
-from sheetflow.accounts.selectors import user_by_email
 from sheetflow.common.api import Pagination, errors
 from sheetflow.common.errors import Forbidden
-from sheetflow.projects import selectors, services
-from sheetflow.projects.models import Level, Project, ProjectMember
+from sheetflow.projects import invitations, selectors, services
+from sheetflow.projects.models import Invitation, Level, Project, ProjectMember
 from sheetflow.projects.permissions import Action, get_project, level
 
 router = Router(tags=["projects"])
@@ -131,20 +131,122 @@ def member_list(request: HttpRequest, project_id: int) -> object:
     return selectors.members_of(project=project)
 
 
+class InvitationOut(Schema):
+    """An invitation as its project sees it: only what the inviter typed."""
+
+    id: int
+    email: str
+    drawings: LevelName
+    connection_manager: LevelName
+    state: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_drawings(obj: Invitation) -> LevelName:
+        return level_name(obj.drawings)
+
+    @staticmethod
+    def resolve_connection_manager(obj: Invitation) -> LevelName:
+        return level_name(obj.connection_manager)
+
+
+class InvitedProjectOut(Schema):
+    id: int
+    name: str
+    code: str
+    company: CompanyOut
+
+
+class MyInvitationOut(Schema):
+    """An invitation as the invited person sees it."""
+
+    id: int
+    project: InvitedProjectOut
+    invited_by: str
+    drawings: LevelName
+    connection_manager: LevelName
+    created_at: datetime
+
+    @staticmethod
+    def resolve_invited_by(obj: Invitation) -> str:
+        return obj.invited_by.full_name if obj.invited_by else ""
+
+    @staticmethod
+    def resolve_drawings(obj: Invitation) -> LevelName:
+        return level_name(obj.drawings)
+
+    @staticmethod
+    def resolve_connection_manager(obj: Invitation) -> LevelName:
+        return level_name(obj.connection_manager)
+
+
 @router.post(
     "/projects/{project_id}/members",
-    response={201: MemberOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={201: MemberOut, 202: InvitationOut, **errors(400, 401, 403, 404, 409, 422)},
 )
 def member_add(request: HttpRequest, project_id: int, payload: MemberIn) -> Status[object]:
-    """Add a user of any company to the directory."""
+    """Add a colleague of the project's company (201), or invite anybody else (202).
+
+    An invitation answers the same whether or not the email belongs to an account; the
+    person becomes a member once they accept it.
+    """
     project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
-    member = services.member_add(
+    added = invitations.directory_add(
         project=project,
-        user=user_by_email(email=payload.email),
+        email=payload.email,
+        invited_by=request.user,  # type: ignore[arg-type]
         drawings=Level[payload.drawings.upper()],
         connection_manager=Level[payload.connection_manager.upper()],
     )
-    return Status(201, member)
+    return Status(202 if isinstance(added, Invitation) else 201, added)
+
+
+@router.get(
+    "/projects/{project_id}/invitations",
+    response={200: list[InvitationOut], **errors(401, 403, 404, 422)},
+)
+@paginate(Pagination)
+def invitation_list(request: HttpRequest, project_id: int) -> object:
+    """The project's pending invitations (directory managers)."""
+    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    return invitations.invitations_of(project=project)
+
+
+@router.delete(
+    "/projects/{project_id}/invitations/{invitation_id}",
+    response={204: None, **errors(401, 403, 404, 422)},
+)
+def invitation_cancel(request: HttpRequest, project_id: int, invitation_id: int) -> Status[None]:
+    """Withdraw a pending invitation."""
+    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    invitations.invitation_cancel(project=project, invitation_id=invitation_id)
+    return Status(204, None)
+
+
+@router.get("/me/invitations", response={200: list[MyInvitationOut], **errors(401, 422)})
+@paginate(Pagination)
+def my_invitations(request: HttpRequest) -> object:
+    """Invitations waiting for the signed-in user's answer."""
+    return invitations.invitations_pending_for(user=request.user)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/me/invitations/{invitation_id}/accept",
+    response={200: ProjectOut, **errors(401, 404, 409, 422)},
+)
+def my_invitation_accept(request: HttpRequest, invitation_id: int) -> Project:
+    """Accept an invitation: join the project's directory."""
+    member = invitations.invitation_accept(user=request.user, invitation_id=invitation_id)  # type: ignore[arg-type]
+    return member.project
+
+
+@router.post(
+    "/me/invitations/{invitation_id}/decline", response={204: None, **errors(401, 404, 422)}
+)
+def my_invitation_decline(request: HttpRequest, invitation_id: int) -> Status[None]:
+    """Decline an invitation."""
+    invitations.invitation_decline(user=request.user, invitation_id=invitation_id)  # type: ignore[arg-type]
+    return Status(204, None)
 
 
 @router.patch(

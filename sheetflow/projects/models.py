@@ -66,3 +66,50 @@ class ProjectMember(models.Model):
 
     def level(self, tool: Tool | str) -> Level:
         return Level(getattr(self, str(tool)))
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Invitation(models.Model):
+    """An offer of a place in a project's directory to someone of another company.
+
+    It holds only what the inviter typed (the email) and the levels offered; it is matched to
+    an account by email when that person looks at their invitations, so creating one says
+    nothing about whether the address has an account.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    drawings = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.READ_ONLY)
+    connection_manager = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.NONE)
+    state = models.CharField(
+        max_length=16, choices=InvitationState.choices, default=InvitationState.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "email"],
+                condition=models.Q(state="pending"),
+                name="invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(drawings__lte=3) & models.Q(connection_manager__lte=3),
+                name="invitation_levels_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["email", "state"], name="invitation_email_state")]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.project} ({self.state})"

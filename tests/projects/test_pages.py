@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from sheetflow.projects.models import Level, ProjectMember
+from sheetflow.projects.invitations import invitation_accept
+from sheetflow.projects.models import Invitation, Level, ProjectMember
 from tests.cast import Cast
 
 
@@ -67,7 +68,10 @@ def test_a_company_admin_adds_changes_and_removes_a_collaborator(cast: Cast, pag
     added = client.post(
         base, {"email": cast.sub_admin.email, "drawings": 1, "connection_manager": 0}, follow=True
     )
-    assert "Ben Ortiz added to the directory" in added.content.decode()
+    assert f"Invitation sent to {cast.sub_admin.email}" in added.content.decode()
+    assert not ProjectMember.objects.filter(project=cast.gc_project, user=cast.sub_admin).exists()
+    invitation = Invitation.objects.get(project=cast.gc_project, email=cast.sub_admin.email)
+    invitation_accept(user=cast.sub_admin, invitation_id=invitation.pk)
     member = ProjectMember.objects.get(project=cast.gc_project, user=cast.sub_admin)
     row = client.post(
         f"{base}{member.pk}/", {"drawings": 2, "connection_manager": 1}, headers={"HX-Request": "1"}
@@ -80,10 +84,11 @@ def test_a_company_admin_adds_changes_and_removes_a_collaborator(cast: Cast, pag
 
 
 @pytest.mark.django_db
-def test_adding_an_unknown_email_shows_a_clear_message(cast: Cast, page_as) -> None:
+def test_adding_an_unknown_email_answers_like_any_invitation(cast: Cast, page_as) -> None:
     response = page_as(cast.gc_admin).post(
         f"/projects/{cast.gc_project.pk}/directory/",
         {"email": "nobody@nowhere.test", "drawings": 1, "connection_manager": 0},
+        follow=True,
     )
-    assert "No active user has the email nobody@nowhere.test" in response.content.decode()
+    assert "Invitation sent to nobody@nowhere.test" in response.content.decode()
     assert ProjectMember.objects.filter(project=cast.gc_project).count() == 3

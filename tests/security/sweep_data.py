@@ -28,6 +28,7 @@ from sheetflow.connections.services import connection_request
 from sheetflow.drawings.models import Area
 from sheetflow.drawings.services import set_create, upload_create
 from sheetflow.notifications.services import notify
+from sheetflow.projects.invitations import invitation_create
 from sheetflow.projects.models import Level, Project, ProjectMember
 from sheetflow.projects.services import member_add, project_create
 from tests.cast import build_cast, person
@@ -80,6 +81,9 @@ def _side(project: Project, admin: User, numbers: list[str], secret: str) -> dic
         "prefix": numbers[0].split("-")[0],
         "token_id": token.pk,
         "notification_id": notification.pk,
+        "invitation_id": invitation_create(
+            project=project, email=f"invitee-{project.pk}@elsewhere.test", invited_by=admin
+        ).pk,
         "kind": "sheet",
         "index": 0,
     }

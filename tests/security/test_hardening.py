@@ -200,7 +200,9 @@ def test_the_sheet_pdf_is_an_attachment_named_after_its_number(world: Scenario, 
         response = _admin_session(world).get(url)
         assert response.status_code == 200, url
         assert response["Content-Type"] == "application/pdf"
-        assert response["Content-Disposition"] == 'attachment; filename="A-101 rev 0.pdf"'
+        assert response["Content-Disposition"] == (
+            "attachment; filename=\"A-101 rev 0.pdf\"; filename*=UTF-8''A-101%20rev%200.pdf"
+        )
         assert response["X-Content-Type-Options"] == "nosniff"
         assert b"".join(response.streaming_content).startswith(b"%PDF")
 

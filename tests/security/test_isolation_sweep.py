@@ -40,6 +40,9 @@ PUBLIC = {
 # only touch these tables, and must not show the other side's private sheets.
 OWN = {
     "page GET /projects/": (),
+    "page GET /projects/invitations/": (),
+    "page POST /projects/invitations/": (),
+    "api GET /api/v1/me/invitations": (),
     "page POST /projects/": ("projects.Project", "projects.ProjectMember"),
     "page GET /notifications/": (),
     "page POST /notifications/": (),

@@ -53,7 +53,7 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     rows: dict[str, list[tuple[Any, ...]]] = {}
     for label in SNAPSHOT_APPS:
         for model in apps.get_app_config(label).get_models():
-            if model.__name__ == "LoginAttempt":
+            if model.__name__ == "SignInThrottle":
                 continue
             fields = [
                 f.attname for f in model._meta.concrete_fields if f.attname not in VOLATILE_FIELDS

@@ -51,6 +51,26 @@ def set_get(*, project: Project, set_id: int) -> DrawingSet:
     return found
 
 
+def refuse_synced_catalog(item: Area | DrawingSet) -> None:
+    """A connected area or set is read-only downstream while its project is still synced.
+
+    Copies of one connection are released together (their drawings stop being synced on
+    disconnect or undo), so a connected item is still synced while any drawing of its
+    project is.
+    """
+    if item.upstream_uuid is None:
+        return
+    if Drawing.objects.filter(
+        project_id=item.project_id, is_synced=True, deleted_at__isnull=True
+    ).exists():
+        kind = "area" if isinstance(item, Area) else "set"
+        raise ServiceError(
+            f"This {kind} is connected to an upstream project: it is read-only here while "
+            "the connection lasts.",
+            code="synced_read_only",
+        )
+
+
 def _name_taken(
     model: type[Area] | type[DrawingSet], project: Project, name: str, pk: int | None
 ) -> bool:
@@ -75,7 +95,9 @@ def area_create(*, project: Project, name: str) -> Area:
 
 
 def area_update(*, area: Area, name: str | None = None, position: int | None = None) -> Area:
-    """Rename or reorder an area."""
+    """Rename or reorder an area (a connected area keeps its upstream name)."""
+    if name is not None and name != area.name:
+        refuse_synced_catalog(area)
     with sequence.changing(area.project_id):
         if name is not None:
             name = clean_text(name, field="Area name", max_length=NAME_MAX, required=True)
@@ -91,6 +113,7 @@ def area_update(*, area: Area, name: str | None = None, position: int | None = N
 
 def area_delete(*, area: Area) -> None:
     """Delete an empty area (tombstone); a project keeps at least one."""
+    refuse_synced_catalog(area)
     with sequence.changing(area.project_id):
         live = Area.objects.select_for_update().filter(
             project_id=area.project_id, deleted_at__isnull=True
@@ -129,6 +152,10 @@ def set_update(
     *, drawing_set: DrawingSet, name: str | None = None, date: dt.date | None = None
 ) -> DrawingSet:
     """Rename a set or change its date."""
+    if (name is not None and name != drawing_set.name) or (
+        date is not None and date != drawing_set.date
+    ):
+        refuse_synced_catalog(drawing_set)
     with sequence.changing(drawing_set.project_id):
         if name is not None:
             name = clean_text(name, field="Set name", max_length=NAME_MAX, required=True)
@@ -144,6 +171,7 @@ def set_update(
 
 def set_delete(*, drawing_set: DrawingSet) -> None:
     """Delete a set no live revision belongs to (tombstone)."""
+    refuse_synced_catalog(drawing_set)
     with sequence.changing(drawing_set.project_id):
         if Revision.objects.filter(drawing_set=drawing_set, deleted_at__isnull=True).exists():
             raise Conflict("Revisions still belong to this set.", code="set_not_empty")

@@ -63,4 +63,21 @@
     var question = form.getAttribute && form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
   });
+
+  // <div id="undo-banner" data-seconds="N"> with <span id="undo-left">: a countdown.
+  function startUndoCountdown() {
+    var banner = document.getElementById("undo-banner");
+    var el = document.getElementById("undo-left");
+    if (!banner || !el) return;
+    var left = parseInt(banner.dataset.seconds, 10);
+    function show() {
+      if (left <= 0) { banner.classList.add("expired"); el.textContent = "0 seconds"; return; }
+      var m = Math.floor(left / 60), s = left % 60;
+      el.textContent = (m ? m + " min " : "") + s + " s";
+      left -= 1;
+      setTimeout(show, 1000);
+    }
+    show();
+  }
+  document.addEventListener("DOMContentLoaded", startUndoCountdown);
 })();

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,10 +23,29 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="Full name")
         parser.add_argument("--company", required=True, help="Company name")
         parser.add_argument("--company-admin", action="store_true")
-        parser.add_argument("--password", help="Prompted for when omitted")
+        secret = parser.add_mutually_exclusive_group()
+        secret.add_argument("--password", help="Prompted for (on a terminal) when omitted")
+        secret.add_argument("--password-file", help="Read the password from this file")
+
+    def _password(self, o: dict[str, Any]) -> str:
+        if o["password"] is not None:
+            return str(o["password"])
+        if o["password_file"]:
+            try:
+                return Path(o["password_file"]).read_text().rstrip("\r\n")
+            except OSError as exc:
+                raise CommandError(f"Cannot read the password file: {exc}") from exc
+        if not sys.stdin.isatty():
+            raise CommandError(
+                "No terminal to ask for a password: pass --password or --password-file."
+            )
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Password (again): ") != first:
+            raise CommandError("The passwords do not match.")
+        return first
 
     def handle(self, *args: Any, **o: Any) -> None:
-        password = o["password"] or getpass.getpass("Password: ")
+        password = self._password(o)
         try:
             company = Company.objects.filter(name=o["company"]).first() or company_create(
                 name=o["company"]
