@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from sheetflow.accounts.api import router as accounts_router
 from sheetflow.common.api import api
 from sheetflow.connections.api import router as connections_router
+from sheetflow.connections.api_distribution import router as distribution_router
 from sheetflow.drawings.api import router as drawings_router
 from sheetflow.notifications.api import router as notifications_router
 from sheetflow.projects.api import router as projects_router
@@ -13,6 +14,7 @@ api.add_router("", accounts_router)
 api.add_router("", projects_router)
 api.add_router("", drawings_router)
 api.add_router("", connections_router)
+api.add_router("", distribution_router)
 api.add_router("", notifications_router)
 
 urlpatterns = [
