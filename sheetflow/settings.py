@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sheetflow.drawings",
     "sheetflow.connections",
     "sheetflow.notifications",
+    "sheetflow.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,20 @@ NOTIFICATION_EMAIL_ATTEMPTS = env_int("NOTIFICATION_EMAIL_ATTEMPTS", 5)
 SYNC_INITIAL_WINDOW = env_int("SYNC_INITIAL_WINDOW", 20_000)
 SYNC_LIVE_WINDOW = env_int("SYNC_LIVE_WINDOW", 2_000)
 SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 30)
+
+# Webhooks: plain http:// endpoints only in development (or when allowed here); addresses in
+# private, loopback or link-local ranges are refused unless listed (CIDRs, e.g. 127.0.0.1/32).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# A worker's claim on a delivery (a killed worker's claim expires and another sends it).
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60)
+# Retries stop, and an endpoint failing all along is disabled, after this many hours.
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
+# The first retry's delay in seconds; each next one doubles, up to an hour.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Request and response bodies are kept in the delivery log this many days.
+WEBHOOK_BODY_DAYS = env_int("WEBHOOK_BODY_DAYS", 7)
 
 # Sign-in attempts allowed per email and per client address in a 15-minute window.
 LOGIN_MAX_ATTEMPTS = env_int("LOGIN_MAX_ATTEMPTS", 10)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection as db
@@ -47,6 +48,14 @@ LABELS = {
     Status.DISCONNECTED: "Disconnected",
 }
 
+LETTERS = {
+    Status.PUBLISHED: "P",
+    Status.NOT_PUBLISHED: "U",
+    Status.NOT_RECEIVED: "–",
+    Status.WITHDRAWN: "W",
+    Status.DISCONNECTED: "D",
+}
+
 
 @dataclass
 class Cell:
@@ -62,12 +71,22 @@ class Cell:
     def label(self) -> str:
         return LABELS[self.status]
 
+    @property
+    def letter(self) -> str:
+        return LETTERS[self.status]
+
 
 def _when(value: Any) -> dt.datetime | None:
     """A timestamp from raw SQL (SQLite hands back text)."""
     if value is None or isinstance(value, dt.datetime):
         return value
-    parsed = parse_datetime(str(value))
+    return _parse(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _parse(value: str) -> dt.datetime | None:
+    # Copies made by one sync window, or published together, share their timestamps.
+    parsed = parse_datetime(value)
     if parsed is not None and timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, dt.UTC)
     return parsed
@@ -114,13 +133,15 @@ def downstreams(project: Project) -> list[Connection]:
     )
 
 
+# ``upstream_uuid IS NOT NULL`` lets the planner use the partial unique index on
+# (project, upstream_uuid): one index probe per cell, whatever the downstream's size.
 _CELLS_SQL = """
 SELECT r.id, c.id, c.state, cp.id, cp.created_at, cp.is_published, cp.published_at,
        cp.withdrawn_upstream_at, u.full_name
 FROM {revision} r
 JOIN {connection} c ON c.upstream_id = r.project_id AND c.state IN ('connected', 'disconnected')
 LEFT JOIN {revision} cp ON cp.project_id = c.downstream_id AND cp.upstream_uuid = r.uuid
-     AND cp.deleted_at IS NULL
+     AND cp.upstream_uuid IS NOT NULL AND cp.deleted_at IS NULL
 LEFT JOIN {user} u ON u.id = cp.published_by_id
 WHERE r.project_id = %s AND r.id IN ({ids})
 """

@@ -12,6 +12,7 @@ from sheetflow.connections.notices import connection_path
 from sheetflow.drawings.models import Revision
 from sheetflow.notifications.selectors import connection_list, drawings_list
 from sheetflow.notifications.services import notify
+from sheetflow.webhooks import hooks as webhooks
 
 LISTED = 50  # sheets named in one message; the rest are counted
 
@@ -49,6 +50,7 @@ def announce_initial_complete(connection: Connection) -> None:
         _review_link(connection),
         copied=connection.initial_copied,
     )
+    webhooks.initial_sync_complete(connection)
 
 
 def new_copy_ids(window: Window) -> list[int]:
@@ -96,3 +98,4 @@ def announce_failing(connection: Connection) -> None:
         error=connection.last_error,
         since=connection.failing_since,
     )
+    webhooks.sync_failing(connection)
