@@ -48,7 +48,7 @@ def _world(downstreams: int, drawings: int) -> tuple[Any, Any]:
                     change_seq=first + i,
                 )
                 for i in range(drawings)
-            ],  # fmt: skip
+            ],
             batch_size=2000,
         )
         revs = Revision.objects.bulk_create(
@@ -65,7 +65,7 @@ def _world(downstreams: int, drawings: int) -> tuple[Any, Any]:
                     change_seq=first + drawings + i,
                 )
                 for i, d in enumerate(ups)
-            ],  # fmt: skip
+            ],
             batch_size=2000,
         )
         for d, r in zip(ups, revs, strict=True):
@@ -92,7 +92,7 @@ def _world(downstreams: int, drawings: int) -> tuple[Any, Any]:
                         is_synced=True,
                     )
                     for d in ups
-                ],  # fmt: skip
+                ],
                 batch_size=2000,
             )
             Revision.objects.bulk_create(
@@ -112,7 +112,7 @@ def _world(downstreams: int, drawings: int) -> tuple[Any, Any]:
                         withdrawn_upstream_at=now if (i + n) % 97 == 0 else None,
                     )
                     for i, (c, r) in enumerate(zip(copies, revs, strict=True))
-                ],  # fmt: skip
+                ],
                 batch_size=2000,
             )
     return cast, up

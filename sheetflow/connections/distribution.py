@@ -51,7 +51,7 @@ LABELS = {
 LETTERS = {
     Status.PUBLISHED: "P",
     Status.NOT_PUBLISHED: "U",
-    Status.NOT_RECEIVED: "–",
+    Status.NOT_RECEIVED: "-",
     Status.WITHDRAWN: "W",
     Status.DISCONNECTED: "D",
 }
