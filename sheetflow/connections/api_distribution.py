@@ -53,6 +53,22 @@ class DownstreamOut(Schema):
     behind_changes: int
     behind_seconds: float
 
+    @staticmethod
+    def resolve_connection_id(obj: Connection) -> int:
+        return obj.pk
+
+    @staticmethod
+    def resolve_unpublished(obj: Connection) -> int:
+        return dist.downstream_row(obj).unpublished
+
+    @staticmethod
+    def resolve_behind_changes(obj: Connection) -> int:
+        return dist.downstream_row(obj).behind_changes
+
+    @staticmethod
+    def resolve_behind_seconds(obj: Connection) -> float:
+        return dist.downstream_row(obj).behind_seconds
+
 
 class UnpublishedOut(Schema):
     id: int = Field(description="The copy's id in the downstream project")
@@ -132,18 +148,7 @@ def revision_distribution(request: HttpRequest, project_id: int, revision_id: in
 def downstream_distribution(request: HttpRequest, project_id: int) -> object:
     """Per downstream connection: copies not published yet, last sync and lag."""
     project = _project(request, project_id)
-    return [
-        {
-            "connection_id": r.connection.pk,
-            "state": r.connection.state,
-            "downstream": r.connection.downstream,
-            "unpublished": r.unpublished,
-            "last_synced_at": r.connection.last_synced_at,
-            "behind_changes": r.behind_changes,
-            "behind_seconds": r.behind_seconds,
-        }
-        for r in dist.downstream_rows(project)
-    ]
+    return dist.downstream_connections(project)
 
 
 @router.get(

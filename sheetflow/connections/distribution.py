@@ -136,25 +136,34 @@ def downstreams(project: Project) -> list[Connection]:
 # ``upstream_uuid IS NOT NULL`` lets the planner use the partial unique index on
 # (project, upstream_uuid): one index probe per cell, whatever the downstream's size.
 _CELLS_SQL = """
-SELECT r.id, c.id, c.state, cp.id, cp.created_at, cp.is_published, cp.published_at,
-       cp.withdrawn_upstream_at, u.full_name
+SELECT r.id, c.id, c.state, cp.id, {received}, cp.is_published, cp.published_at,
+       cp.withdrawn_upstream_at, {publisher}
 FROM {revision} r
 JOIN {connection} c ON c.upstream_id = r.project_id AND c.state IN ('connected', 'disconnected')
 LEFT JOIN {revision} cp ON cp.project_id = c.downstream_id AND cp.upstream_uuid = r.uuid
      AND cp.upstream_uuid IS NOT NULL AND cp.deleted_at IS NULL
-LEFT JOIN {user} u ON u.id = cp.published_by_id
+{people}
 WHERE r.project_id = %s AND r.id IN ({ids})
 """
 
 
-def cells_for(project: Project, revision_ids: list[int]) -> dict[int, dict[int, Cell]]:
-    """{upstream revision id: {connection id: cell}} for a page of revisions: one query."""
+def cells_for(
+    project: Project, revision_ids: list[int], *, brief: bool = False
+) -> dict[int, dict[int, Cell]]:
+    """{upstream revision id: {connection id: cell}} for a page of revisions: one query.
+
+    ``brief`` leaves out the received time and the publisher's name (the matrix page shows
+    only the state and the publish time, and thousands of cells are cheaper without them).
+    """
     if not revision_ids:
         return {}
+    people = f"LEFT JOIN {User._meta.db_table} u ON u.id = cp.published_by_id"
     sql = _CELLS_SQL.format(
         revision=Revision._meta.db_table,
         connection=Connection._meta.db_table,
-        user=User._meta.db_table,
+        received="NULL" if brief else "cp.created_at",
+        publisher="NULL" if brief else "u.full_name",
+        people="" if brief else people,
         ids=", ".join(["%s"] * len(revision_ids)),
     )
     out: dict[int, dict[int, Cell]] = {rid: {} for rid in revision_ids}
@@ -216,9 +225,9 @@ class DownstreamRow:
     behind_seconds: float
 
 
-def downstream_rows(project: Project) -> list[DownstreamRow]:
-    """Per connection: how many copies wait to be published, last sync and lag (one query)."""
-    rows = []
+def downstream_connections(project: Project) -> QuerySet[Connection]:
+    """The listed connections, each with its count of copies waiting to be published and
+    the upstream's head for the lag: one query for a page of them (slice before reading)."""
     ups = Revision.objects.filter(project_id=project.pk, uuid=OuterRef("upstream_uuid"))
     waiting = (
         Revision.objects.filter(
@@ -235,19 +244,24 @@ def downstream_rows(project: Project) -> list[DownstreamRow]:
         .values("n")
     )
     head = ProjectSequence.objects.filter(project_id=OuterRef("upstream_id")).values("last_seq")
-    conns = (
+    return (
         Connection.objects.filter(upstream=project, state__in=SHOWN_STATES)
         .select_related("downstream__company")
         .annotate(upstream_head=Subquery(head), waiting=Subquery(waiting))
         .order_by("state", "downstream__company__name", "downstream__name", "pk")
     )
-    for conn in conns:
-        status = sync_status(conn, with_runs=False)
-        waiting_n = conn.waiting or 0  # type: ignore[attr-defined]
-        if conn.state != State.CONNECTED:
-            waiting_n = 0
-        rows.append(DownstreamRow(conn, waiting_n, status.behind_changes, status.behind_seconds))
-    return rows
+
+
+def downstream_row(conn: Connection) -> DownstreamRow:
+    """One connection of ``downstream_connections`` as the view shows it."""
+    status = sync_status(conn, with_runs=False)
+    waiting = (conn.waiting or 0) if conn.state == State.CONNECTED else 0  # type: ignore[attr-defined]
+    return DownstreamRow(conn, waiting, status.behind_changes, status.behind_seconds)
+
+
+def downstream_rows(project: Project) -> list[DownstreamRow]:
+    """Every listed connection's row (for small projects and tests; pages slice first)."""
+    return [downstream_row(c) for c in downstream_connections(project)]
 
 
 # The matrix: the current set's drawings (rows) x the listed downstreams (columns).
@@ -317,7 +331,12 @@ def decode_cursor(value: str) -> tuple[int, int] | None:
 
 
 def matrix_page(
-    project: Project, filters: MatrixFilters, *, cursor: str = "", size: int = 50
+    project: Project,
+    filters: MatrixFilters,
+    *,
+    cursor: str = "",
+    size: int = 50,
+    brief: bool = False,
 ) -> MatrixPage:
     """One page of the matrix: a query for the drawings, one for the cells, one for columns.
 
@@ -332,7 +351,8 @@ def matrix_page(
     more = len(drawings) > size
     drawings = drawings[:size]
     conns = downstreams(project)
-    cells = cells_for(project, [d.current_revision_id for d in drawings if d.current_revision_id])
+    ids = [d.current_revision_id for d in drawings if d.current_revision_id]
+    cells = cells_for(project, ids, brief=brief)
     rows = []
     for d in drawings:
         by_conn = cells.get(d.current_revision_id or 0, {})
