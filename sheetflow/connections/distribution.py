@@ -78,8 +78,11 @@ class Cell:
 
 def _when(value: Any) -> dt.datetime | None:
     """A timestamp from raw SQL (SQLite hands back text)."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        # SQLite's raw rows are naive; the database keeps UTC.
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
     return _parse(str(value))
 
 

@@ -62,7 +62,7 @@ def test_the_numbers_follow_publish_unpublish_withdraw_and_disconnect(
     mine = cells[cast.sub_project.pk]
     assert mine.status == dist.Status.PUBLISHED
     assert mine.published_by == "Bella Shaw" and mine.published_at is not None
-    assert mine.received_at is not None
+    assert mine.received_at is not None and mine.received_at.tzinfo is not None
     assert dist.summary(up, b).published == 0
 
     revisions_unpublish(user=cast.sub_pm, revisions=[copy_in(cast.sub_project, a)])
