@@ -194,13 +194,11 @@ def _announce_published(conn: Connection, listening: dict[int, list[Any]]) -> in
             return items
 
         shown = [c for c in listed if c.upstream_uuid in sources]
+        originals = [sources[c.upstream_uuid] for c in shown if c.upstream_uuid]
         emit(
             EventType.REVISIONS_PUBLISHED_DOWNSTREAM,
             {
-                up: {
-                    **base,
-                    "revisions": entries([sources[c.upstream_uuid] for c in shown], shown),
-                },  # type: ignore[index]
+                up: {**base, "revisions": entries(originals, shown)},
                 down: {**base, "revisions": entries(listed, listed)},
             },
         )

@@ -91,7 +91,7 @@ def resolve(host: str, port: int) -> Address:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise Refused(f"The host {host} could not be resolved.") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     if not addresses:
         raise Refused(f"The host {host} could not be resolved.")
     for address in addresses:
