@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import ViewportSize
 
@@ -58,13 +59,13 @@ def prepare(env: dict[str, str]) -> dict[str, int]:
     rmc = Project.objects.get(code="RMC")
     electrical = Project.objects.get(code="BE-RMC")
     hvac = Project.objects.get(code="CM-RMC")
-    if not electrical.downstream_connections.exists():
+    if not electrical.upstream_connections.exists():
         connection_request(
             user=user("bella@brightline.example"), downstream=electrical, upstream=rmc
         )
     alice = user("alice@apex.example")
     company_setting_update(user=alice, company=alice.company, approval_mode=ApprovalMode.REVIEW)
-    if not hvac.downstream_connections.exists():
+    if not hvac.upstream_connections.exists():
         connection_request(user=user("cora@cornerstone.example"), downstream=hvac, upstream=rmc)
     from django.db import connection
 
@@ -157,6 +158,7 @@ def photograph(site: str, ids: dict[str, int]) -> None:
         save(page, "review-request")
         page.goto(f"{site}/notifications/")
         save(page, "notifications")
+        distribution(page, site, ids)
 
         sign_in("bella@brightline.example")
         page.get_by_role("button", name="Sign in").click()
@@ -165,6 +167,34 @@ def photograph(site: str, ids: dict[str, int]) -> None:
         expect(page.locator("#sync")).to_contain_text("complete")
         save(page, "connection-sync", full_page=True)
         browser.close()
+
+
+def publish_some_copies(ids: dict[str, int]) -> None:
+    """The electrical subcontractor publishes part of what it received (after the copy)."""
+    from sheetflow.accounts.models import User
+    from sheetflow.drawings.models import Revision
+    from sheetflow.drawings.services import revisions_publish
+
+    copies = list(
+        Revision.objects.filter(project_id=ids["electrical"], upstream_uuid__isnull=False)
+        .order_by("drawing__number", "pk")
+        .select_related("drawing")
+    )
+    bella = User.objects.get(email="bella@brightline.example")
+    revisions_publish(user=bella, revisions=copies[::2])
+
+
+def distribution(page: Any, site: str, ids: dict[str, int], suffix: str = "") -> None:
+    """The contractor's distribution view: the matrix, and one revision's distribution."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{site}/projects/{ids['rmc']}/connections/distribution/matrix/")
+    expect(page.locator("#distribution-matrix")).to_be_visible()
+    save(page, f"distribution-matrix{suffix}")
+    published = page.locator("#distribution-matrix tbody tr", has=page.locator(".dist-published"))
+    published.first.locator("a").first.click()
+    expect(page.locator("#distribution-revision")).to_be_visible()
+    save(page, f"distribution-revision{suffix}")
 
 
 def wizard(site: str, project_id: int) -> None:
@@ -220,6 +250,7 @@ def main() -> None:
     try:
         wait_for(f"{site}/accounts/sign-in/")
         time.sleep(3)  # let the worker finish the initial copy before the photographs
+        publish_some_copies(ids)
         photograph(site, ids)
         wizard(site, harbor_view(env))
     finally:
