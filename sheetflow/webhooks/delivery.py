@@ -126,9 +126,14 @@ def _finish(
         fields.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
     else:
         fields.update(next_attempt_at=now + retry_delay(attempts))
+    retry_at = fields.get("next_attempt_at") if fields.get("status") is None else None
     with transaction.atomic():
         # Only if still ours: a delivery whose lease expired meanwhile was handed on.
         Delivery.objects.filter(pk=delivery.pk, lease_owner=owner).update(**fields)
+        if retry_at is not None:
+            from sheetflow.webhooks.tasks import deliver_task
+
+            deliver_task.using(run_after=retry_at).enqueue(delivery.pk)
         if response.ok:
             Endpoint.objects.filter(pk=delivery.endpoint_id).update(failing_since=None)
         elif not give_up:
@@ -151,15 +156,32 @@ def _note_failure(endpoint_id: int, now: dt.datetime, window: dt.timedelta) -> N
         announce_disabled(Endpoint.objects.select_related("project__company").get(pk=endpoint_id))
 
 
+# A due delivery normally has its own task queued (at creation, or with the retry); the
+# pick-up only steps in after this grace, so a busy queue is not flooded with duplicates.
+PICKUP_GRACE = dt.timedelta(seconds=30)
+
+
 def due_ids(limit: int = 500) -> list[int]:
-    """Pending deliveries that are due and not held by a live lease (also expired leases)."""
+    """Deliveries whose worker died (lease expired) or whose task went missing.
+
+    Each one picked is marked (no lease, due now) so the next pick-up leaves it alone for
+    the grace period while the task enqueued for it waits its turn.
+    """
     now = timezone.now()
-    return list(
-        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+    lost = Q(lease_until__lt=now) | Q(
+        lease_until__isnull=True, next_attempt_at__lte=now - PICKUP_GRACE
     )
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.filter(status=DeliveryStatus.PENDING)
+            .filter(lost)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).filter(lost).update(
+            lease_owner="", lease_until=None, next_attempt_at=now
+        )
+    return ids
 
 
 def purge_bodies() -> int:

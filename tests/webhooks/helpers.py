@@ -6,17 +6,19 @@ from collections.abc import Callable
 
 from sheetflow.webhooks import delivery
 from sheetflow.webhooks.models import Delivery
+from sheetflow.webhooks.tasks import deliver_task
 
 
 def send_all(drain_tasks: Callable[..., int], rounds: int = 10) -> None:
-    """Run queued tasks and the periodic pick-up until no delivery is due."""
+    """Run queued tasks (sends and their queued retries) until nothing ready is left, with
+    the periodic pick-up of lost deliveries in between."""
     for _ in range(rounds):
-        drain_tasks()
-        due = delivery.due_ids()
-        if not due:
+        ran = drain_tasks()
+        picked = delivery.due_ids()
+        for delivery_id in picked:
+            deliver_task.enqueue(delivery_id)
+        if not ran and not picked:
             return
-        for delivery_id in due:
-            delivery.deliver(delivery_id)
 
 
 def statuses() -> list[str]:

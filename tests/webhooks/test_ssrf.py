@@ -126,7 +126,10 @@ def test_an_endpoint_at_a_private_address_is_refused_when_created(
 
 
 @pytest.mark.django_db
-def test_redirects_are_not_followed(cast: Cast, loopback_allowed, endpoint_on, drain_tasks) -> None:
+def test_redirects_are_not_followed(
+    cast: Cast, loopback_allowed, endpoint_on, drain_tasks, settings
+) -> None:
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 30
     receiver = Receiver(redirect=True).start()
     try:
         endpoint_on(cast.gc_project, receiver.url, ["connection.approved"])
@@ -142,12 +145,14 @@ def test_redirects_are_not_followed(cast: Cast, loopback_allowed, endpoint_on, d
 
 @pytest.mark.django_db
 def test_long_answers_are_truncated_in_the_log(
-    cast: Cast, receiver, endpoint_on, drain_tasks
+    cast: Cast, receiver, endpoint_on, drain_tasks, settings
 ) -> None:
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 30
     receiver.failures = 1  # a failing answer is 5,000 bytes
     endpoint_on(cast.gc_project, receiver.url, ["connection.approved"])
     connect(cast.sub_pm, cast.sub_project, cast.gc_project)
     drain_tasks()
     (sent,) = Delivery.objects.all()
     assert sent.response_code == 500 and len(sent.response_body) == transport.RESPONSE_KEPT
-    assert deliver(sent.pk) == "delivered"
+    assert sent.status == "pending" and sent.next_attempt_at > sent.last_attempt_at
+    assert deliver(sent.pk) == ""  # not due yet: the retry waits its turn
