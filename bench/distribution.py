@@ -7,7 +7,9 @@ import time
 import uuid
 from typing import Any
 
-from bench import Options, line, section, timings
+from statistics import median
+
+from bench import Options, line, ratio, section, timings
 
 DOWNSTREAMS = 100
 DRAWINGS = 1_000
@@ -133,11 +135,15 @@ def matrix(options: Options) -> None:
     # A cursor deep in the set: keyset pagination should make it as fast as the first page.
     deep = client.get(f"/api/v1/projects/{up.pk}/distribution/matrix?limit=200").json()
     urls = {
+        # The baseline: a small page of the same site, measured in the same run (a loaded
+        # machine slows both alike, so the ratio stays comparable).
+        "baseline: the project list page": "/projects/",
         "matrix page 1 (50 rows x 100 downstreams)": base,
         "matrix deep page (cursor)": f"{base}?cursor={deep['next_cursor']}",
         "matrix API, 50 rows": f"/api/v1/projects/{up.pk}/distribution/matrix?limit=50",
         "per-downstream backlog page": f"/projects/{up.pk}/connections/distribution/",
     }
+    baseline = 0.0
     for label, url in urls.items():
         client.get(url)  # warm
         samples = []
@@ -146,7 +152,9 @@ def matrix(options: Options) -> None:
             response = client.get(url)
             samples.append(time.perf_counter() - t)
             assert response.status_code == 200, (url, response.status_code)
-        line(label, timings(samples))
+        p50 = median(samples)
+        baseline = baseline or p50
+        line(label, f"{timings(samples)}   {ratio(p50, baseline)}")
     with CaptureQueriesContext(db) as ctx:
         client.get(base)
     line("matrix page SQL queries", f"{len(ctx.captured_queries)} (target: p50 < {TARGET_MS} ms)")

@@ -8,7 +8,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from sheetflow.accounts.models import User
 from sheetflow.common.api import Pagination, errors
@@ -79,13 +79,23 @@ class UnpublishedOut(Schema):
     received_at: datetime
 
 
-class MatrixRowOut(Schema):
+# The matrix's rows and cells are plain pydantic models: a page holds thousands of cells,
+# and ninja's Schema reads each one through its attribute getter, several times slower.
+class MatrixCellOut(BaseModel):
+    connection_id: int
+    status: str
+    received_at: datetime | None
+    published_at: datetime | None
+    published_by: str
+
+
+class MatrixRowOut(BaseModel):
     drawing_id: int
     number: str
     title: str
     revision_id: int
     revision_number: str
-    cells: list[CellOut]
+    cells: list[MatrixCellOut]
 
 
 class MatrixOut(Schema):
@@ -203,7 +213,17 @@ def distribution_matrix(request: HttpRequest, project_id: int, query: Query[Matr
                 "revision_number": row.drawing.current_revision.revision_number
                 if row.drawing.current_revision
                 else "",
-                "cells": [_cell(c) for c in row.cells],
+                "cells": [
+                    # Built from our own typed values: no validation needed per cell.
+                    MatrixCellOut.model_construct(
+                        connection_id=c.connection_id,
+                        status=c.status,
+                        received_at=c.received_at,
+                        published_at=c.published_at,
+                        published_by=c.published_by,
+                    )
+                    for c in row.cells
+                ],
             }
             for row in page.rows
         ],
