@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from typing import Any
-
 from statistics import median
+from typing import Any
 
 from bench import Options, line, ratio, section, timings
 
