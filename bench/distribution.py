@@ -137,7 +137,7 @@ def matrix(options: Options) -> None:
         # The baseline: a small page of the same site, measured in the same run (a loaded
         # machine slows both alike, so the ratio stays comparable).
         "baseline: the project list page": "/projects/",
-        "matrix page 1 (50 rows x 100 downstreams)": base,
+        "matrix page 1 (25 rows x 100 downstreams)": base,
         "matrix deep page (cursor)": f"{base}?cursor={deep['next_cursor']}",
         "matrix API, 50 rows": f"/api/v1/projects/{up.pk}/distribution/matrix?limit=50",
         "per-downstream backlog page": f"/projects/{up.pk}/connections/distribution/",

@@ -360,12 +360,17 @@ def matrix_page(
     cursor: str = "",
     size: int = 50,
     brief: bool = False,
+    max_cells: int | None = None,
 ) -> MatrixPage:
     """One page of the matrix: a query for the drawings, one for the cells, one for columns.
 
     The cursor is the last row's (position, id): keyset pagination stays fast however deep.
-    Numbers ordering within a position is kept by the id tie-break only for the cursor.
+    With ``max_cells`` a page with many downstreams holds fewer rows (at least ten), so a
+    page's work stays bounded whatever the number of downstreams.
     """
+    conns = downstreams(project)
+    if max_cells:
+        size = min(size, max(10, max_cells // max(1, len(conns))))
     qs = current_set(project, filters).order_by("position", "pk")
     after = decode_cursor(cursor) if cursor else None
     if after is not None:
@@ -373,7 +378,6 @@ def matrix_page(
     drawings = list(qs.select_related("current_revision")[: size + 1])
     more = len(drawings) > size
     drawings = drawings[:size]
-    conns = downstreams(project)
     ids = [d.current_revision_id for d in drawings if d.current_revision_id]
     cells = cells_for(project, ids, brief=brief)
     rows = []

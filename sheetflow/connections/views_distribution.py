@@ -22,6 +22,9 @@ from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
 
 PAGE_SIZE = 50
+# A matrix page holds at most this many cells: 50 drawings up to 50 downstreams, fewer rows
+# beyond (25 rows with 100 downstreams).
+MATRIX_CELLS = 2_500
 
 
 def _user(request: HttpRequest) -> User:
@@ -120,7 +123,12 @@ def matrix(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
     filters = filters_from(request.GET)
     page = dist.matrix_page(
-        project, filters, cursor=(request.GET.get("cursor") or "")[:40], size=PAGE_SIZE, brief=True
+        project,
+        filters,
+        cursor=(request.GET.get("cursor") or "")[:40],
+        size=PAGE_SIZE,
+        brief=True,
+        max_cells=MATRIX_CELLS,
     )
     query = {
         k: v for k, v in request.GET.items() if k in ("area", "discipline", "q", "pending") and v

@@ -152,3 +152,13 @@ def test_the_matrix_page_asks_the_same_number_of_queries_for_more_downstreams(
     settle(drain_tasks)
     assert Connection.objects.filter(upstream=cast.gc_project).count() == 5
     assert _matrix_queries(page_as, cast.gc_pm, cast.gc_project) == before
+
+
+@pytest.mark.django_db
+def test_a_page_with_many_downstreams_holds_fewer_rows(cast: Cast, world, drain_tasks) -> None:
+    publish_sheets(cast.gc_project, cast.gc_pm, 12, numbers=[f"M-{i}" for i in range(12)])
+    settle(drain_tasks)
+    roomy = dist.matrix_page(cast.gc_project, dist.MatrixFilters(), max_cells=1000)
+    assert len(roomy.rows) == 14 and roomy.next_cursor is None
+    tight = dist.matrix_page(cast.gc_project, dist.MatrixFilters(), max_cells=20)
+    assert len(tight.rows) == 10 and tight.next_cursor is not None  # two downstreams
