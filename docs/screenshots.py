@@ -178,6 +178,7 @@ def photograph(site: str, ids: dict[str, int]) -> None:
             save(page, "review-request")
         page.goto(f"{site}/notifications/")
         save(page, "notifications")
+        distribution(page, site, ids)
 
         sign_in("cora@cornerstone.example")
         page.get_by_role("button", name="Sign in").click()
@@ -273,6 +274,34 @@ def sheets(page: Any, site: str, ids: dict[str, int]) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
+def publish_some_copies(ids: dict[str, int]) -> None:
+    """Cornerstone publishes part of what it received (after the copy)."""
+    from sheetflow.accounts.models import User
+    from sheetflow.drawings.models import Revision
+    from sheetflow.drawings.services import revisions_publish
+
+    copies = list(
+        Revision.objects.filter(project_id=ids["hvac"], upstream_uuid__isnull=False)
+        .order_by("drawing__number", "pk")
+        .select_related("drawing")
+    )
+    cora = User.objects.get(email="cora@cornerstone.example")
+    revisions_publish(user=cora, revisions=copies[::2])
+
+
+def distribution(page: Any, site: str, ids: dict[str, int], suffix: str = "") -> None:
+    """The contractor's distribution view: the matrix, and one revision's distribution."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{site}/projects/{ids['rmc']}/connections/distribution/matrix/")
+    expect(page.locator("#distribution-matrix")).to_be_visible()
+    save(page, f"distribution-matrix{suffix}")
+    published = page.locator("#distribution-matrix tbody tr", has=page.locator(".dist-published"))
+    published.first.locator("a").first.click()
+    expect(page.locator("#distribution-revision")).to_be_visible()
+    save(page, f"distribution-revision{suffix}")
+
+
 def wizard(site: str, project_id: int) -> None:
     """The connect wizard, seen by a subcontractor whose project has no upstream yet."""
     from playwright.sync_api import expect, sync_playwright
@@ -326,6 +355,7 @@ def main() -> None:
     try:
         wait_for(f"{site}/accounts/sign-in/")
         time.sleep(3)  # let the worker finish the initial copy before the photographs
+        publish_some_copies(ids)
         photograph(site, ids)
         wizard(site, harbor_view(env))
     finally:

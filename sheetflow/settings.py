@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "sheetflow.drawings",
     "sheetflow.connections",
     "sheetflow.notifications",
+    "sheetflow.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +321,21 @@ CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), fullscreen=(self)"
 )
+
+# Webhooks: plain http:// endpoints only in development (or when allowed here); addresses in
+# private, loopback or link-local ranges are refused unless listed (CIDRs, e.g. 127.0.0.1/32).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# A worker's claim on a delivery (a killed worker's claim expires and another sends it).
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60)
+# Retries stop, and an endpoint failing all along is disabled, after this many hours.
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
+# The first retry's delay in seconds; each next one doubles, up to an hour.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Request and response bodies are kept in the delivery log this many days.
+WEBHOOK_BODY_DAYS = env_int("WEBHOOK_BODY_DAYS", 7)
+
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -105,6 +105,9 @@ CONSIDERATIONS = [
     "The upstream company may connect you at once or review your request first; for 5 minutes "
     "after connecting you can undo it.",
     "People on both projects' Connection Manager distribution lists are notified.",
+    "The upstream's Connection Manager admins see, for each copy of their revisions, when your "
+    "project received it, whether and when it was published and by whom; they never see your "
+    "project's own drawings or anything not copied from their project.",
 ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sheetflow.connections import views
+from sheetflow.connections import views, views_distribution
 
 app_name = "connections"
 urlpatterns = [
@@ -15,4 +15,17 @@ urlpatterns = [
     path("<int:connection_id>/cancel/", views.cancel, name="cancel"),
     path("<int:connection_id>/undo/", views.undo, name="undo"),
     path("<int:connection_id>/disconnect/", views.disconnect, name="disconnect"),
+    path("distribution/", views_distribution.overview, name="distribution"),
+    path("distribution/matrix/", views_distribution.matrix, name="distribution_matrix"),
+    path("distribution/matrix.csv", views_distribution.matrix_csv, name="distribution_csv"),
+    path(
+        "distribution/revisions/<int:revision_id>/",
+        views_distribution.revision,
+        name="distribution_revision",
+    ),
+    path(
+        "distribution/downstreams/<int:connection_id>/",
+        views_distribution.downstream,
+        name="distribution_downstream",
+    ),
 ]

@@ -37,6 +37,8 @@ class Action(StrEnum):
     CONNECTIONS_DECIDE = "connections.decide"
     CONNECTIONS_DISCONNECT = "connections.disconnect"
     CONNECTIONS_SETTINGS = "connections.settings"
+    DISTRIBUTION_VIEW = "connections.distribution"
+    WEBHOOKS_MANAGE = "webhooks.manage"
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ RULES: dict[Action, Requirement] = {
     Action.CONNECTIONS_DECIDE: Requirement(Tool.CONNECTION_MANAGER, Level.ADMIN),
     Action.CONNECTIONS_DISCONNECT: Requirement(Tool.CONNECTION_MANAGER, Level.ADMIN),
     Action.CONNECTIONS_SETTINGS: Requirement(Tool.CONNECTION_MANAGER, Level.ADMIN),
+    Action.DISTRIBUTION_VIEW: Requirement(Tool.CONNECTION_MANAGER, Level.ADMIN),
+    Action.WEBHOOKS_MANAGE: Requirement(Tool.CONNECTION_MANAGER, Level.ADMIN),
 }
 
 

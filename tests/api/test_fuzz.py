@@ -33,6 +33,8 @@ from sheetflow.drawings.models import Area
 from sheetflow.drawings.services import set_create, upload_create
 from sheetflow.notifications.models import Notification
 from sheetflow.projects.models import ProjectMember
+from sheetflow.webhooks.models import Delivery
+from sheetflow.webhooks.services import endpoint_create, endpoint_send_test
 from tests.cast import build_cast
 from tests.drawings.factories import DATE, as_upload, publish_sheets, sheet_pdf
 from tests.security.world import drain, module_world
@@ -86,6 +88,13 @@ def _build_world() -> World:
         received_date=DATE,
         revision_number="0",
     )
+    endpoint, _ = endpoint_create(
+        user=cast.gc_pm,
+        project=cast.gc_project,
+        url="https://hooks.example.com/in",
+        events=["connection.disconnected"],
+    )
+    test_event = endpoint_send_test(user=cast.gc_pm, endpoint=endpoint)
     token, secret = token_create(user=cast.gc_pm, name="fuzz")
     notification = Notification.objects.filter(user=cast.gc_pm).first()
     ids = {
@@ -101,6 +110,8 @@ def _build_world() -> World:
         "member_id": ProjectMember.objects.get(project=cast.gc_project, user=cast.gc_reader).pk,
         "token_id": token.pk,
         "notification_id": notification.pk if notification else 1,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": Delivery.objects.get(event=test_event).pk,
     }
     return World(headers={"Authorization": f"Bearer {secret}"}, ids=ids)
 

@@ -28,6 +28,8 @@ EXPECTED: dict[Action, tuple[str, Level] | str] = {
     Action.CONNECTIONS_DECIDE: ("connection_manager", Level.ADMIN),
     Action.CONNECTIONS_DISCONNECT: ("connection_manager", Level.ADMIN),
     Action.CONNECTIONS_SETTINGS: ("connection_manager", Level.ADMIN),
+    Action.DISTRIBUTION_VIEW: ("connection_manager", Level.ADMIN),
+    Action.WEBHOOKS_MANAGE: ("connection_manager", Level.ADMIN),
 }
 
 ROLES = ["own_company_member", "other_company_member"]

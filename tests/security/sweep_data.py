@@ -89,6 +89,17 @@ def _side(project: Project, admin: User, numbers: list[str], secret: str) -> dic
     }
 
 
+def _webhook(project: Project, admin: User) -> dict[str, Any]:
+    from sheetflow.webhooks.models import Delivery, EventType
+    from sheetflow.webhooks.services import endpoint_create, endpoint_send_test
+
+    endpoint, _ = endpoint_create(
+        user=admin, project=project, url="https://hooks.example.com/in", events=EventType.values
+    )
+    event = endpoint_send_test(user=admin, endpoint=endpoint)
+    return {"endpoint_id": endpoint.pk, "delivery_id": Delivery.objects.get(event=event).pk}
+
+
 def build_scenarios() -> dict[str, Scenario]:
     cast = build_cast()
     delta = company_create(name="Delta Mechanical")
@@ -111,6 +122,9 @@ def build_scenarios() -> dict[str, Scenario]:
     gc = _side(cast.gc_project, cast.gc_pm, ["A-101", "A-102"], "Q-777")
     sub = _side(cast.sub_project, cast.sub_pm, ["E-501"], "Q-888")
     drain()
+    # After the drain: the test deliveries stay queued and are never sent anywhere.
+    gc.update(_webhook(cast.gc_project, cast.gc_pm))
+    sub.update(_webhook(cast.sub_project, cast.sub_pm))
     gc["connection_id"] = annex_link.pk
     sub["connection_id"] = tower_link.pk
     gc["member_id"] = ProjectMember.objects.get(project=cast.gc_project, user=cast.gc_reader).pk

@@ -60,6 +60,7 @@ OWN = {
     "api POST /api/v1/projects": ("projects.Project", "projects.ProjectMember"),
     "api GET /api/v1/notifications": (),
     "api GET /api/v1/notifications/unread-count": (),
+    "api GET /api/v1/webhook-event-types": (),
     "api POST /api/v1/notifications/read-all": ("notifications.Notification",),
 }
 # Companies are a directory every signed-in user may read (to pick whom to connect to).
@@ -96,6 +97,11 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/connections/{connection_id}/disconnect": {"reason": "no", "acknowledged": True},
     "PUT /api/v1/projects/{project_id}/distribution-lists": {},
     "PUT /api/v1/companies/{company_id}/connection-settings": {"approval_mode": "auto"},
+    "POST /api/v1/projects/{project_id}/webhooks": {
+        "url": "https://hooks.example.com/taken",
+        "events": ["sync.failing"],
+    },
+    "PATCH /api/v1/projects/{project_id}/webhooks/{endpoint_id}": {"is_active": False},
 }
 # Read-only pages whose views answer any method like GET (they write nothing, which the sweep
 # checks): a read-only member who POSTs to them sees the page.

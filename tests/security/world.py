@@ -22,7 +22,7 @@ from tests.queue import run_queued_tasks
 T = TypeVar("T")
 
 # Our own apps' tables, plus the task queue (a refused request must not enqueue work).
-SNAPSHOT_APPS = ("accounts", "projects", "drawings", "connections", "notifications")
+SNAPSHOT_APPS = ("accounts", "projects", "drawings", "connections", "notifications", "webhooks")
 # Bookkeeping that legitimately changes on any authenticated request.
 VOLATILE_FIELDS = {"last_used_at", "last_login"}
 

@@ -14,6 +14,7 @@ from sheetflow.drawings import review
 from sheetflow.drawings.models import Revision
 from sheetflow.notifications.selectors import connection_list, drawings_list
 from sheetflow.notifications.services import notify
+from sheetflow.webhooks import hooks as webhooks
 
 LISTED = 50  # sheets named in one message; the rest are counted
 
@@ -51,6 +52,7 @@ def announce_initial_complete(connection: Connection) -> None:
         _review_link(connection),
         copied=connection.initial_copied,
     )
+    webhooks.initial_sync_complete(connection)
 
 
 def new_copy_ids(window: Window) -> list[int]:
@@ -118,3 +120,4 @@ def announce_failing(connection: Connection) -> None:
         error=connection.last_error,
         since=connection.failing_since,
     )
+    webhooks.sync_failing(connection)

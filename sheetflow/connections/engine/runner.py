@@ -30,6 +30,7 @@ from sheetflow.connections.engine.notices import announce_initial_complete, new_
 from sheetflow.connections.models import Connection, State, SyncRun
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Revision
+from sheetflow.webhooks import hooks as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applie
 
             # Rendering the message is left to a task, off the path to the next downstream.
             announce_new_sheets_task.enqueue(connection_id, new_copy_ids(window), applied.created)
+            webhooks.revisions_copied(conn, window)
         if initial and hi >= high:
             Connection.objects.filter(pk=connection_id).update(initial_done_at=now)
             conn.refresh_from_db()

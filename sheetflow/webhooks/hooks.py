@@ -1,0 +1,221 @@
+"""What connections and the sync engine report, turned into events for both sides' endpoints.
+
+Each function is cheap when nobody listens (one query for subscribers) and builds the body
+(the same shapes as the API) only for projects with a subscribed endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from sheetflow.connections.models import Connection, ConnectionEvent, EventKind, State
+from sheetflow.drawings import sequence
+from sheetflow.drawings.models import Revision
+from sheetflow.webhooks.events import emit, subscribers
+from sheetflow.webhooks.models import EventType, PublishCursor
+
+if TYPE_CHECKING:
+    from sheetflow.connections.engine.copy import Window
+
+# Revisions listed in one event; more are counted in ``total``.
+LISTED = 1000
+
+TRANSITIONS = {
+    EventKind.REQUESTED: EventType.CONNECTION_REQUESTED,
+    EventKind.AUTO_APPROVED: EventType.CONNECTION_APPROVED,
+    EventKind.APPROVED: EventType.CONNECTION_APPROVED,
+    EventKind.REJECTED: EventType.CONNECTION_REJECTED,
+    EventKind.CANCELLED: EventType.CONNECTION_CANCELLED,
+    EventKind.UNDONE: EventType.CONNECTION_UNDONE,
+    EventKind.APPROVAL_UNDONE: EventType.CONNECTION_UNDONE,
+    EventKind.DISCONNECTED: EventType.CONNECTION_DISCONNECTED,
+}
+
+
+def connection_data(connection_id: int) -> dict[str, Any]:
+    """The connection exactly as GET /api/v1/connections/{id} shows it."""
+    from sheetflow.connections.api import ConnectionOut
+    from sheetflow.connections.selectors import _with_projects
+
+    conn = _with_projects(Connection.objects.filter(pk=connection_id)).get()
+    return ConnectionOut.from_orm(conn).model_dump(mode="json")
+
+
+def revisions_data(revisions: list[Revision]) -> list[dict[str, Any]]:
+    """Revisions as the API shows them, with their drawing's number and title."""
+    from sheetflow.drawings.schemas import RevisionOut
+
+    out = []
+    for revision in revisions:
+        item = RevisionOut.from_orm(revision).model_dump(mode="json")
+        item["drawing_number"] = revision.drawing.number
+        item["drawing_title"] = revision.drawing.title
+        out.append(item)
+    return out
+
+
+def _both(connection: Connection) -> tuple[int, int]:
+    return connection.upstream_id, connection.downstream_id
+
+
+def on_transition(event: ConnectionEvent) -> None:
+    """A connection changed state (called in the transition's transaction)."""
+    from sheetflow.connections.api import EventOut
+
+    event_type = TRANSITIONS.get(EventKind(event.kind))
+    if event_type is None:
+        return
+    conn = event.connection
+
+    def data() -> dict[str, Any]:
+        transition = EventOut.from_orm(event).model_dump(mode="json")
+        return {"connection": connection_data(conn.pk), "transition": transition}
+
+    emit(event_type, dict.fromkeys(_both(conn), data))
+
+
+def initial_sync_complete(connection: Connection) -> None:
+    """The initial copy finished (called in the window's transaction)."""
+
+    def data() -> dict[str, Any]:
+        return {"connection": connection_data(connection.pk)}
+
+    emit(EventType.SYNC_INITIAL_COMPLETE, dict.fromkeys(_both(connection), data))
+
+
+def sync_failing(connection: Connection) -> None:
+    """Sync has failed for a while (the downstream people are told at the same time)."""
+
+    def data() -> dict[str, Any]:
+        return {
+            "connection": connection_data(connection.pk),
+            "error": connection.last_error,
+            "failing_since": connection.failing_since.isoformat()
+            if connection.failing_since
+            else None,
+        }
+
+    emit(EventType.SYNC_FAILING, dict.fromkeys(_both(connection), data))
+
+
+def revisions_copied(connection: Connection, window: Window) -> None:
+    """A live sync window created copies: one event per window, listing the revisions."""
+    up, down = _both(connection)
+    if not subscribers([up, down], EventType.REVISIONS_COPIED):
+        return
+    copies = list(
+        Revision.objects.filter(project_id=down, change_seq=window.seq, created_at=window.now)
+        .select_related("drawing", "drawing_set")
+        .order_by("pk")
+    )
+    if not copies:
+        return
+    listed = copies[:LISTED]
+    sources = list(
+        Revision.objects.filter(project_id=up, uuid__in=[c.upstream_uuid for c in listed])
+        .select_related("drawing", "drawing_set")
+        .order_by("pk")
+    )
+    conn = connection_data(connection.pk)
+    base = {"connection": conn, "total": len(copies)}
+    emit(
+        EventType.REVISIONS_COPIED,
+        {
+            up: {**base, "revisions": revisions_data(sources)},
+            down: {**base, "revisions": revisions_data(listed)},
+        },
+    )
+
+
+def downstream_published(downstream_id: int) -> int:
+    """Announce copies the downstream published since the last look; returns events made.
+
+    A cursor per connection follows the downstream's change sequence (commit order), so each
+    publish is looked at once; a publish older than the latest one announced is an edit of
+    an already published copy and is not news.
+    """
+    made = 0
+    for conn in Connection.objects.filter(downstream_id=downstream_id, state=State.CONNECTED):
+        listening = subscribers(_both(conn), EventType.REVISIONS_PUBLISHED_DOWNSTREAM)
+        if not listening:
+            continue
+        made += _announce_published(conn, listening)
+    return made
+
+
+def _announce_published(conn: Connection, listening: dict[int, list[Any]]) -> int:
+    from sheetflow.connections.distribution import copies_of
+
+    since = min(e.created_at for endpoints in listening.values() for e in endpoints)
+    with transaction.atomic():
+        cursor, _ = PublishCursor.objects.get_or_create(connection=conn)
+        cursor = PublishCursor.objects.select_for_update().get(pk=cursor.pk)
+        head = sequence.current_seq(conn.downstream_id)
+        floor = max(since, cursor.published_at) if cursor.published_at else since
+        found = list(
+            copies_of(conn)
+            .filter(
+                change_seq__gt=cursor.seq,
+                change_seq__lte=head,
+                is_published=True,
+                published_at__gt=floor,
+            )
+            .select_related("drawing", "drawing_set", "published_by")
+            .order_by("published_at", "pk")[: LISTED + 1]
+        )
+        listed = found[:LISTED]
+        if len(found) <= LISTED:
+            cursor.seq = head
+        else:
+            # More than one event's worth: the rest is announced on the next look.
+            cursor.seq = max(r.change_seq for r in listed) - 1
+        if not listed:
+            cursor.save()
+            return 0
+        cursor.published_at = listed[-1].published_at
+        cursor.save()
+        up, down = _both(conn)
+        sources = {
+            r.uuid: r
+            for r in Revision.objects.filter(
+                project_id=up, uuid__in=[c.upstream_uuid for c in listed]
+            ).select_related("drawing", "drawing_set")
+        }
+        people = {c.pk: c.published_by.full_name if c.published_by else "" for c in listed}
+        base = {"connection": connection_data(conn.pk)}
+
+        def entries(revs: list[Revision], copies: list[Revision]) -> list[dict[str, Any]]:
+            items = revisions_data(revs)
+            for item, copy in zip(items, copies, strict=True):
+                item["published_downstream_at"] = copy.published_at.isoformat()  # type: ignore[union-attr]
+                item["published_downstream_by"] = people[copy.pk]
+            return items
+
+        shown = [c for c in listed if c.upstream_uuid in sources]
+        originals = [sources[c.upstream_uuid] for c in shown if c.upstream_uuid]
+        emit(
+            EventType.REVISIONS_PUBLISHED_DOWNSTREAM,
+            {
+                up: {**base, "revisions": entries(originals, shown)},
+                down: {**base, "revisions": entries(listed, listed)},
+            },
+        )
+    return 1
+
+
+def published_watch_targets() -> list[int]:
+    """Downstream projects whose publishes someone listens to (for the periodic look)."""
+    from sheetflow.webhooks.models import Endpoint
+
+    projects = set()
+    for endpoint in Endpoint.objects.filter(is_active=True).only("project_id", "events"):
+        if EventType.REVISIONS_PUBLISHED_DOWNSTREAM in endpoint.events:
+            projects.add(endpoint.project_id)
+    if not projects:
+        return []
+    rows = Connection.objects.filter(state=State.CONNECTED).filter(
+        upstream_id__in=projects
+    ) | Connection.objects.filter(state=State.CONNECTED, downstream_id__in=projects)
+    return sorted(set(rows.values_list("downstream_id", flat=True)))
