@@ -160,6 +160,26 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "media/"
 
 S3_BUCKET = env_str("S3_BUCKET")
+
+
+def s3_storage(
+    bucket: str, *, endpoint_url: str, access_key: str, secret_key: str, region: str
+) -> dict[str, object]:
+    """The blob store in an S3-compatible bucket (one place, so the tests configure it alike)."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "region_name": region or None,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+
+
 STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -171,18 +191,13 @@ STORAGES: dict[str, dict[str, object]] = {
     },
 }
 if S3_BUCKET:
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
-            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
-            "region_name": env_str("S3_REGION") or None,
-            "default_acl": None,
-            "querystring_auth": True,
-        },
-    }
+    STORAGES["default"] = s3_storage(
+        S3_BUCKET,
+        endpoint_url=env_str("S3_ENDPOINT_URL"),
+        access_key=env_str("S3_ACCESS_KEY_ID"),
+        secret_key=env_str("S3_SECRET_ACCESS_KEY"),
+        region=env_str("S3_REGION"),
+    )
 
 
 def _email_settings(url: str) -> dict[str, object]:

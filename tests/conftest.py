@@ -11,6 +11,7 @@ from django.test import Client
 
 from sheetflow.accounts.models import User
 from sheetflow.accounts.services import token_create
+from tests.blobstore import blob_store, s3_bucket, s3_endpoint
 from tests.cast import Cast, build_cast
 from tests.queue import run_queued_tasks
 
@@ -81,3 +82,6 @@ def page_as(client: Client) -> Callable[[User], Client]:
 def drain_tasks() -> Callable[..., int]:
     """Run queued tasks in this process, as the worker does, until none is ready."""
     return run_queued_tasks
+
+
+__all__ = ["blob_store", "s3_bucket", "s3_endpoint"]

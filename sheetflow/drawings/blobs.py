@@ -102,6 +102,21 @@ def blob_open(blob: Blob) -> IO[bytes]:
     return default_storage.open(blob.path, "rb")  # type: ignore[no-any-return]
 
 
+def blob_stream(blob: Blob) -> IO[bytes]:
+    """Open a blob to send it on as it is read (a download), without holding it whole.
+
+    From object storage this reads the object's body as it arrives: the storage's own file
+    would first copy the whole object into a temporary file before the first byte goes out.
+    """
+    from storages.backends.s3 import S3Storage
+
+    if isinstance(default_storage, S3Storage):
+        key = default_storage._normalize_name(blob.path)  # the bucket prefix, if configured
+        body = default_storage.bucket.Object(key).get()["Body"]
+        return body  # type: ignore[no-any-return]
+    return blob_open(blob)
+
+
 def blob_read(blob: Blob) -> bytes:
     with blob_open(blob) as f:
         return f.read()

@@ -1,11 +1,18 @@
-"""Serving a revision's files (sheet PDF, thumbnail, image) to pages and the API."""
+"""Serving a revision's files (sheet PDF, thumbnail, image) to pages and the API.
+
+Files are streamed through Sheetflow, also from object storage, never answered with a
+presigned redirect to the bucket: every download is checked against the reader's permissions
+when it is made, pages load files from their own origin (the Content-Security-Policy names no
+bucket, the bucket needs no CORS rules), and no bearer link to a sheet can leak through
+browser history, logs or a forwarded page. Blobs never change, so browsers cache them.
+"""
 
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
 
 from sheetflow.common.http import content_disposition
-from sheetflow.drawings.blobs import blob_open
+from sheetflow.drawings.blobs import blob_stream
 from sheetflow.drawings.models import Blob, Revision
 
 KINDS = ("sheet", "thumbnail", "image")
@@ -20,9 +27,10 @@ def revision_file(revision: Revision, kind: str, *, download: bool = False) -> F
         raise Http404("Not rendered yet.")
     name = f"{revision.drawing.number} rev {revision.revision_number}"
     filename = f"{name}.pdf" if kind == "sheet" else f"{name} {kind}.png"
-    response = FileResponse(blob_open(blob), content_type=blob.content_type)
+    response = FileResponse(blob_stream(blob), content_type=blob.content_type)
     # Built here rather than by FileResponse so a `/` or non-ASCII text keeps the whole name.
     response["Content-Disposition"] = content_disposition(filename, attachment=download)
+    response["Content-Length"] = blob.size  # a stream from the bucket has no length of its own
     response["Cache-Control"] = "private, max-age=31536000, immutable"
     response["ETag"] = f'"{blob.sha256}"'
     return response

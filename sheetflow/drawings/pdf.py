@@ -191,6 +191,9 @@ def evidence_of(result: recognition.PageResult, *, has_text: bool) -> dict[str, 
 
 _CREATED_RE = re.compile(rb"(/CreationDate\s*\(D:)\d{14}")
 _ID_RE = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*\]")
+# pdfium dates every new document with the clock (to the second); the digits are replaced
+# in place, keeping the length, so the cross-reference offsets stay right.
+_CREATED_RE = re.compile(rb"(/CreationDate\s*\(D:)(\d{14})")
 
 
 def _stable_id(data: bytes) -> bytes:

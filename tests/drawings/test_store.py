@@ -1,13 +1,18 @@
-"""Blobs purged when unreferenced, the change signal, and connected rows kept apart."""
+"""Blobs purged when unreferenced, the change signal, and connected rows kept apart.
+
+Every test here runs twice: with the local folder and with a real S3-protocol server.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Callable
 from io import StringIO
 from typing import Any
 
+import pytest
 import time_machine
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -21,6 +26,17 @@ from sheetflow.projects.services import project_create
 from tests.cast import Cast
 from tests.drawings.factories import publish_sheets, sheet_pdf, upload_sheets
 from tests.drawings.test_api import pdf_file, upload
+
+pytestmark = pytest.mark.usefixtures("blob_store")
+
+
+def stored_paths(folder: str = "blobs") -> list[str]:
+    """Every file the blob store holds, read through the storage (a folder or a bucket)."""
+    folders, files = default_storage.listdir(folder)
+    found = [f"{folder}/{name}" for name in files]
+    for sub in folders:
+        found += stored_paths(f"{folder}/{sub}")
+    return sorted(found)
 
 
 def test_purge_deletes_only_blobs_nothing_references(
@@ -119,8 +135,58 @@ def test_sheet_bytes_are_written_under_their_hash(cast: Cast) -> None:
     blob = Blob.objects.get(pk=revision.sheet_id)
     with default_storage.open(blob.path, "rb") as f:
         data = f.read()
-    import hashlib
-
     assert hashlib.sha256(data).hexdigest() == blob.sha256
     assert blob.path == f"blobs/{blob.sha256[:2]}/{blob.sha256[2:4]}/{blob.sha256}"
     assert len(data) < len(sheet_pdf(["A-101"])) * 2
+
+
+def test_an_upload_its_renderings_and_its_downloads_go_through_the_store(
+    cast: Cast, api_as: Callable[..., Any], drain_tasks: Callable[..., int]
+) -> None:
+    api = api_as(cast.gc_pm)
+    pid = cast.gc_project.pk
+    body = upload(api, pid, [pdf_file(["A-101"])], confirm="true").json()
+    drain_tasks()  # renders the thumbnail and the image into the store
+    revision = Revision.objects.get(pk=body[0]["id"])
+    blobs = [revision.sheet, revision.thumbnail, revision.image]
+    assert all(blobs)
+    assert stored_paths() == sorted(b.path for b in blobs if b is not None)
+    for kind, blob in zip(("sheet", "thumbnail", "image"), blobs, strict=True):
+        assert blob is not None
+        response = api.get(f"/projects/{pid}/revisions/{revision.pk}/{kind}")
+        data = b"".join(response.streaming_content)
+        assert response.status_code == 200 and response["Content-Type"] == blob.content_type
+        assert hashlib.sha256(data).hexdigest() == blob.sha256
+        assert int(response["Content-Length"]) == len(data) == blob.size
+        assert response["ETag"] == f'"{blob.sha256}"'
+    assert data.startswith(b"\x89PNG")
+    page = api.client.get(f"/projects/{pid}/drawings/revisions/{revision.pk}/sheet/")
+    assert page.status_code == 302  # pages want a session, not a token
+    client = api.client
+    client.force_login(cast.gc_pm)
+    page = client.get(f"/projects/{pid}/drawings/revisions/{revision.pk}/sheet/")
+    assert page.status_code == 200
+    assert b"".join(page.streaming_content).startswith(b"%PDF")
+    assert "attachment" in page["Content-Disposition"]
+
+
+def test_identical_sheets_are_stored_once_and_a_copy_elsewhere_shares_them(
+    cast: Cast, api_as: Callable[..., Any], drain_tasks: Callable[..., int]
+) -> None:
+    from sheetflow.drawings.models import Upload
+
+    pending = upload(api_as(cast.gc_pm), cast.gc_project.pk, [pdf_file(["A-101"])]).json()
+    stored = stored_paths()
+    # The same bytes uploaded again, in another project of another company.
+    [again] = upload_sheets(cast.sub_project, cast.sub_pm, ["A-101"])
+    assert stored_paths() == stored  # nothing new written
+    assert [again.sheet_id] == [p.rsplit("/", 1)[1] for p in stored]
+    # The first project drops its upload: the bytes the other project references stay.
+    upload_discard(upload=Upload.objects.get(uuid=pending["uuid"]))
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)):
+        out = StringIO()
+        call_command("purge_blobs", stdout=out)
+    assert "Deleted 0" in out.getvalue()
+    assert stored_paths() == stored
+    with default_storage.open(Blob.objects.get(pk=again.sheet_id).path, "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == again.sheet_id

@@ -104,3 +104,15 @@ def test_identical_bytes_are_stored_once_and_so_are_their_renderings(
     assert (one.thumbnail_id, one.image_id) == (two.thumbnail_id, two.image_id)
     assert Blob.objects.count() == 3  # one sheet, one thumbnail, one image
     assert default_storage.exists(one.sheet.path)
+
+
+def test_a_split_sheet_carries_no_clock_time_so_a_later_upload_is_stored_once() -> None:
+    import pypdfium2 as pdfium
+
+    from sheetflow.drawings.pdf import split
+
+    [sheet] = split(pdfium.PdfDocument(sheet_pdf(["A-101"])), "set.pdf")
+    # pdfium dates a new document to the second; the split fixes it, so the bytes (and the
+    # blob's SHA-256) are the same whenever the same page is uploaded.
+    assert b"/CreationDate(D:20000101000000" in sheet.data
+    assert pdfium.PdfDocument(sheet.data).get_metadata_value("CreationDate").startswith("D:2000")
