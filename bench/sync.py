@@ -341,10 +341,11 @@ def _wait_announced(ids: list[int], start: float, limit: float = 180) -> None:
     """Print when every downstream's "new sheets" message was written (or that it was not)."""
     from django_tasks_db.models import DBTaskResult
 
-    from sheetflow.connections.models import NewSheetsNotice
-
     label = "  'new sheets' messages written for all"
-    while NewSheetsNotice.objects.filter(connection_id__in=ids).exists():
+    # Each downstream's message is written by its own task: done when none is left to run.
+    while DBTaskResult.objects.filter(
+        task_path__endswith="announce_new_sheets_task", status__in=("READY", "RUNNING")
+    ).exists():
         if time.perf_counter() - start > limit:
             queued = DBTaskResult.objects.filter(
                 task_path__endswith="sync_connection_task", status="READY"
