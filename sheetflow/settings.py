@@ -80,8 +80,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "sheetflow.common.uploads.UploadLimitMiddleware",
     "sheetflow.common.middleware.ServiceErrorMiddleware",
+    # Inside the error middleware, so a body Django cannot parse still answers in the API shape.
+    "sheetflow.common.uploads.UploadLimitMiddleware",
     "sheetflow.common.middleware.DeadlockRetryMiddleware",
 ]
 

@@ -54,7 +54,8 @@ def api_error(status: int, detail: str | None = None, code: str | None = None) -
     )
 
 
-def _refusal(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
+def refusal(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
+    """A refusal in the API's error shape under /api/, else as an error page."""
     if is_api(request):
         return api_error(status, detail, code)
     return render(request, "error.html", {"detail": detail, "code": code}, status=status)
@@ -79,9 +80,9 @@ class InputMiddleware:
                 is_json = content_type == "application/json" or content_type.endswith("+json")
                 check_json(request.body, declared=is_json)
         except InvalidCharacters as exc:
-            return _refusal(request, exc.status, exc.detail, exc.code)
+            return refusal(request, exc.status, exc.detail, exc.code)
         except RequestDataTooBig:
-            return _refusal(request, 413, "The request body is too large.", "too_large")
+            return refusal(request, 413, "The request body is too large.", "too_large")
         return self.get_response(request)
 
     def process_view(
@@ -96,7 +97,7 @@ class InputMiddleware:
             try:
                 check_multipart(request)
             except InvalidCharacters as exc:
-                return _refusal(request, exc.status, exc.detail, exc.code)
+                return refusal(request, exc.status, exc.detail, exc.code)
         return None
 
 

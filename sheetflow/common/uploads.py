@@ -12,10 +12,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 
 from sheetflow.common.errors import ServiceError
+from sheetflow.common.inputs import InvalidCharacters
+from sheetflow.common.middleware import refusal
 
 
 class UploadTooLarge(ServiceError):
@@ -73,12 +74,15 @@ class UploadLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.content_type == "multipart/form-data":
+        # A body without a boundary is not a multipart body at all: left to the view's parser,
+        # which answers it (in the API, whatever JSON it holds is checked too).
+        if (
+            request.method == "POST"
+            and request.content_type == "multipart/form-data"
+            and request.content_params.get("boundary")
+        ):
             try:
                 request.POST  # noqa: B018 (parses the body now, files streamed to disk)
-            except UploadTooLarge as exc:
-                if request.path.startswith("/api/"):
-                    return JsonResponse({"detail": exc.detail, "code": exc.code}, status=413)
-                context = {"detail": exc.detail, "code": exc.code}
-                return render(request, "error.html", context, status=413)
+            except (UploadTooLarge, InvalidCharacters) as exc:
+                return refusal(request, exc.status, exc.detail, exc.code)
         return self.get_response(request)

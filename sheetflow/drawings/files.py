@@ -30,7 +30,9 @@ def revision_file(revision: Revision, kind: str, *, download: bool = False) -> F
     response = FileResponse(blob_stream(blob), content_type=blob.content_type)
     # Built here rather than by FileResponse so a `/` or non-ASCII text keeps the whole name.
     response["Content-Disposition"] = content_disposition(filename, attachment=download)
-    response["Content-Length"] = blob.size  # a stream from the bucket has no length of its own
+    if not response.has_header("Content-Length"):
+        # A stream from the bucket has no length of its own; a local file has its real one.
+        response["Content-Length"] = blob.size
     response["Cache-Control"] = "private, max-age=31536000, immutable"
     response["ETag"] = f'"{blob.sha256}"'
     return response

@@ -70,18 +70,18 @@ def test_a_request_chosen_as_deadlock_victim_is_answered_by_running_it_again(
     from tests.drawings.factories import upload_sheets
 
     [revision] = upload_sheets(cast.gc_project, cast.gc_pm, ["A-101"])
-    real = services.revisions_publish
+    real = services.revisions_set_published
     flaky = Flaky(failures=1)
 
     def publish_once_a_victim(**kwargs):
         flaky()
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "revisions_publish", publish_once_a_victim)
+    monkeypatch.setattr(services, "revisions_set_published", publish_once_a_victim)
     response = api_as(cast.gc_pm).post(
         f"/projects/{cast.gc_project.pk}/revisions/publish", {"revision_ids": [revision.pk]}
     )
     assert response.status_code == 200, response.content
-    assert response.json() == {"count": 1}
+    assert response.json()["count"] == 1
     assert flaky.calls == 2
     assert Revision.objects.get(pk=revision.pk).is_published

@@ -60,7 +60,10 @@ def test_connected_areas_and_sets_are_named_with_their_source(
 def test_subjects_name_projects_by_code(cast: Cast) -> None:
     connect(cast.sub_pm, cast.sub_project, cast.gc_project)
     note = Notification.objects.filter(user=cast.sub_pm, event="connection_created").get()
-    assert note.subject == ("Connected: RMC Riverside Medical Center → BE-RMC Riverside Electrical")
+    assert note.subject == (
+        '[Sheetflow] Apex Builders · Connected: RMC "Riverside Medical Center" '
+        '→ BE-RMC "Riverside Electrical"'
+    )
 
 
 def test_the_disconnect_form_explains_permanence_to_the_downstream(
