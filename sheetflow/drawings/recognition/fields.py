@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from sheetflow.drawings.recognition import patterns as p
@@ -143,6 +144,7 @@ class _Candidate:
     line: Line
     word: Word
     score: float
+    labelled: bool = False
 
 
 # A sheet full of "NO." notes would otherwise make every candidate test hundreds of labels.
@@ -188,30 +190,39 @@ def _numbers_in(upper: str) -> list[tuple[str, str]]:
     return out
 
 
-def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list[_Candidate]:
+def number_candidates(
+    text: PageText,
+    lines: list[Line],
+    layout: Layout,
+    corner: Callable[[float, float], float] | None = None,
+) -> list[_Candidate]:
     sizes = sorted(w.size for w in text.words if w.horizontal)
     big = sizes[int(len(sizes) * 0.98)] if sizes else 1.0
     typical = sizes[len(sizes) // 2] if sizes else 1.0
     labels = _labels(lines, p.NUMBER_LABELS)
     other_labels = _labels(lines, p.OTHER_NUMBER_LABELS)
+    corner = corner or (lambda x, y: _corner(x, y, text.width, text.height))
     out = []
     for line in lines:
-        for word in line.words:
+        for index, word in enumerate(line.words):
             upper = word.text.upper()
             for value, rest in _numbers_in(upper):
                 score = 3.0 * min(1.0, word.size / big)
-                score += 2.5 * _corner(word.cx, word.cy, text.width, text.height)
+                score += 2.5 * corner(word.cx, word.cy)
                 if rest and not p.DATE_RE.fullmatch(rest):
                     score -= 1.5  # part of some other token (W12X26, 2X4…)
+                # "SHEET NO: A-101" on one line: the words before are the number's label.
+                before = [w.text for w in line.words[:index]]
+                inline = p.number_label_prefix(before) and index == len(line.words) - 1
                 others = [w for w in line.words if w is not word]
-                if not others:
+                if not others or inline:
                     score += 1.0
                 elif len(others) >= 2:
                     score -= 1.0  # inside a sentence or an address
-                labelled = _near_label(word, labels, word.size)
+                labelled = inline or _near_label(word, labels, word.size)
                 if labelled:
                     score += 1.5
-                elif _near_label(word, other_labels, word.size):
+                elif p.other_label_prefix(before) or _near_label(word, other_labels, word.size):
                     score -= 2.5  # a project or job number, not the sheet's
                 elif word.size < 1.4 * typical:
                     score -= 3.0  # sheet numbers stand out; callouts and notes do not
@@ -223,7 +234,7 @@ def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list
                         word.cy / text.height - layout.number_at[1],
                     )
                     score += 3.0 if d < 0.03 else (1.0 if d < 0.08 else -1.0)
-                out.append(_Candidate(p.clean_number(value), line, word, score))
+                out.append(_Candidate(p.clean_number(value), line, word, score, labelled))
     out.sort(key=lambda c: c.score, reverse=True)
     return out
 
@@ -244,12 +255,18 @@ def title_for(
     reach = 0.4 * max(text.width, text.height)
     labels = _labels(lines, p.TITLE_LABELS)
     scored: list[tuple[float, Line, str, bool, bool]] = []
+    starts: dict[int, float] = {}  # where the value starts on lines with an inline label
     for line in lines:
         if number is not None and line is number.line and len(line.words) == 1:
             continue
         raw = line.text
         if number is not None and line is number.line:
             raw = " ".join(w.text for w in line.words if w is not number.word)
+        inline = p.inline_title(raw)
+        if inline is not None:
+            # "DRAWING TITLE: FIRST FLOOR PLAN": the label is evidence, not part of the title.
+            raw = inline[0]
+            starts[id(line)] = _value_x0(line, inline[1])
         cleaned, had_date = p.strip_dates(raw)
         if not cleaned or p.not_a_title(cleaned):
             continue
@@ -263,7 +280,7 @@ def title_for(
         distance = math.hypot(dx * (0.35 if band else 1.0), dy)
         if distance > reach:
             continue
-        labelled = _near_label(line, labels, line.size)
+        labelled = inline is not None or _near_label(line, labels, line.size)
         score = 2.0 / (1.0 + distance / (4 * anchor_size))
         score += 1.5 * min(1.0, line.size / max(anchor_size, 1.0))
         score += 1.5 if p.title_words(cleaned) else 0.0
@@ -286,7 +303,9 @@ def title_for(
     best_score, best, cleaned, had_date, labelled = scored[0]
     joined = [best]
     if not had_date:
-        joined = _wrapped(best, lines, {id(s[1]): s[2] for s in scored}, layout, number)
+        joined = _wrapped(
+            best, lines, {id(s[1]): s[2] for s in scored}, layout, number, starts.get(id(best))
+        )
     rivals = [s[0] for s in scored[1:] if s[1] not in joined]
     margin = best_score - (rivals[0] if rivals else best_score - 2.0)
     parts = []
@@ -298,12 +317,23 @@ def title_for(
     return " ".join(parts), margin, best, joined, labelled
 
 
+def _value_x0(line: Line, label_chars: int) -> float:
+    """The left edge of the first word after an inline label of ``label_chars`` characters."""
+    offset = 0
+    for word in line.words:
+        if offset >= label_chars:
+            return word.x0
+        offset += len(word.text) + 1
+    return line.x0
+
+
 def _wrapped(
     best: Line,
     lines: list[Line],
     allowed: dict[int, str],
     layout: Layout,
     number: _Candidate | None,
+    start: float | None = None,
 ) -> list[Line]:
     """The best title line and the lines it wraps over (same size, aligned, tight)."""
     block = [best]
@@ -321,7 +351,8 @@ def _wrapped(
         gap = line.y0 - neighbour.y1 if below else neighbour.y0 - line.y1
         if not -0.1 * size <= gap <= 0.7 * size:
             return False
-        aligned_left = abs(line.x0 - neighbour.x0) <= 1.5 * size
+        x0 = start if neighbour is best and start is not None else neighbour.x0
+        aligned_left = abs(line.x0 - x0) <= 1.5 * size or abs(line.x0 - neighbour.x0) <= 1.5 * size
         centred = abs((line.x0 + line.x1) - (neighbour.x0 + neighbour.x1)) / 2 <= 1.5 * size
         return aligned_left or centred
 
