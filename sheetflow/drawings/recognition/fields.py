@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sheetflow.drawings.recognition import patterns as p
+from sheetflow.drawings.recognition.turn import Turn
 from sheetflow.drawings.recognition.words import PageText, Word
 
 # Where a field came from (shown on the review page).
@@ -374,30 +375,68 @@ def recognize_page(
     """Number and title of one page (fields None when nothing fits)."""
     layout = layout or Layout()
     lines = lines if lines is not None else lines_of(text)
-    numbers = number_candidates(text, lines, layout)
+    result, best = _recognize(text, layout, lines, None)
+    if not Turn.worth_trying(text):
+        return result
+    # Title blocks drawn up the side of the sheet (a narrow strip whose firm, title and number
+    # read bottom to top, with no /Rotate): the same reading in the turned frame, kept when
+    # it finds a stronger number than the horizontal text does.
+    turn = Turn(text)
+    turned_layout = Layout(
+        number_at=turn.fraction(layout.number_at),
+        title_at=turn.fraction(layout.title_at),
+        repeated=layout.repeated,
+        learned=layout.learned,
+    )
+    other, rival = _recognize(turn.text, turned_layout, lines_of(turn.text), turn)
+    if rival is not None and (
+        best is None or (rival.score > best.score + 0.5 and rival.word.size >= best.word.size)
+    ):
+        return other
+    return result
+
+
+def _recognize(
+    text: PageText, layout: Layout, lines: list[Line], turn: Turn | None
+) -> tuple[PageResult, _Candidate | None]:
+    """Number and title read in one frame (the displayed page, or the page turned)."""
+    # Boxes are reported on the displayed page whatever the frame.
+    disp_w, disp_h = (turn.w, turn.h) if turn is not None else (text.width, text.height)
+    w, h = disp_w or 1.0, disp_h or 1.0
+
+    def to_box(extent: tuple[float, float, float, float]) -> Box:
+        if turn is not None:
+            extent = turn.back(extent)
+        return Box(extent[0] / w, extent[1] / h, extent[2] / w, extent[3] / h)
+
+    def corner(x: float, y: float) -> float:
+        if turn is not None:
+            x, y = turn.back((x, y, x, y))[:2]
+        return _corner(x, y, w, h)
+
+    numbers = number_candidates(text, lines, layout, corner)
     best = numbers[0] if numbers else None
     source = LEARNED if layout.learned and layout.number_at else TITLE_BLOCK
     number_field = None
     block = None
-    w, h = text.width or 1.0, text.height or 1.0
     if best is not None and best.score > 2.0:
         second = next((c.score for c in numbers[1:] if c.value != best.value), None)
         labels = _labels(lines, p.NUMBER_LABELS)
-        box = Box(best.word.x0 / w, best.word.y0 / h, best.word.x1 / w, best.word.y1 / h)
+        box = to_box((best.word.x0, best.word.y0, best.word.x1, best.word.y1))
         number_field = Field(
             best.value,
             _confidence(best.score, second, 8.0),
-            LABEL if _near_label(best.word, labels, best.word.size) else source,
+            LABEL if best.labelled or _near_label(best.word, labels, best.word.size) else source,
             box,
         )
         block = box
     else:
         best = None
     title, margin, line, joined, labelled = title_for(text, lines, best, layout)
-    turned: _Turn | None = None
-    if not title and any(not wd.horizontal for wd in text.words):
+    turned: Turn | None = None
+    if not title and turn is None and any(not wd.horizontal for wd in text.words):
         # No title across the page: read the text that runs up or down the sheet instead.
-        turned = _Turn(text)
+        turned = Turn(text)
         anchor = None
         if best is not None:
             word = turned.word(best.word)
@@ -415,16 +454,16 @@ def recognize_page(
         )
         if turned is not None:
             extent = turned.back(extent)
-        box = Box(extent[0] / w, extent[1] / h, extent[2] / w, extent[3] / h)
+        box = to_box(extent)
         confidence = round(max(0.05, min(0.99, 0.4 + margin / 3)), 2)
         if number_field is None:
             confidence = min(confidence, 0.4)
         title_field = Field(title, confidence, LABEL if labelled else source, box)
         block = box if block is None else block.union(box)
-    kept = [(ln.text, Box(ln.x0 / w, ln.y0 / h, ln.x1 / w, ln.y1 / h), ln.size) for ln in lines]
+    kept = [(ln.text, to_box((ln.x0, ln.y0, ln.x1, ln.y1)), ln.size) for ln in lines]
     # Keep the lines nearest the title block as evidence (for learning from a correction).
     kept.sort(key=lambda item: -_corner(item[1].cx * w, item[1].cy * h, w, h))
-    return PageResult(number_field, title_field, _pad(block), kept[:120])
+    return PageResult(number_field, title_field, _pad(block), kept[:120]), best
 
 
 def _pad(box: Box | None) -> Box | None:
@@ -438,31 +477,3 @@ def _pad(box: Box | None) -> Box | None:
         min(1.0, box.x1 + pad_x),
         min(1.0, box.y1 + pad_y),
     )
-
-
-class _Turn:
-    """The page turned a quarter so that its vertical text reads across (and back again)."""
-
-    def __init__(self, text: PageText) -> None:
-        vertical = [wd for wd in text.words if not wd.horizontal]
-        self.up = sum(wd.upward for wd in vertical) * 2 >= len(vertical)
-        self.w, self.h = text.width, text.height
-        turned = [
-            replace(self.word(wd), horizontal=not wd.horizontal and wd.upward == self.up)
-            for wd in text.words
-        ]
-        self.text = PageText(self.h, self.w, tuple(turned))
-
-    def word(self, wd: Word) -> Word:
-        x0, y0, x1, y1 = self._turn((wd.x0, wd.y0, wd.x1, wd.y1))
-        return Word(wd.text, x0, y0, x1, y1, wd.size)
-
-    def _turn(self, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        if self.up:  # (x, y) -> (h - y, x)
-            return self.h - b[3], b[0], self.h - b[1], b[2]
-        return b[1], self.w - b[2], b[3], self.w - b[0]  # (x, y) -> (y, w - x)
-
-    def back(self, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        if self.up:
-            return b[1], self.h - b[2], b[3], self.h - b[0]
-        return self.w - b[3], b[0], self.w - b[1], b[2]
