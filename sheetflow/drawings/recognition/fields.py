@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sheetflow.drawings.recognition import patterns as p
+from sheetflow.drawings.recognition.lines import Line, lines_of
 from sheetflow.drawings.recognition.turn import Turn
 from sheetflow.drawings.recognition.words import PageText, Word
 
@@ -18,7 +19,6 @@ FILE_NAME = "file_name"
 LEARNED = "layout"
 
 LOW_CONFIDENCE = 0.6
-MAX_LINES = 1500
 
 
 @dataclass(frozen=True)
@@ -64,28 +64,6 @@ class Field:
         return self.confidence < LOW_CONFIDENCE
 
 
-@dataclass
-class Line:
-    """Horizontal words on one baseline, close together."""
-
-    words: list[Word]
-    text: str = ""
-    x0: float = 0.0
-    y0: float = 0.0
-    x1: float = 0.0
-    y1: float = 0.0
-    size: float = 0.0
-
-    def finish(self) -> Line:
-        self.text = " ".join(w.text for w in self.words)
-        self.x0 = min(w.x0 for w in self.words)
-        self.y0 = min(w.y0 for w in self.words)
-        self.x1 = max(w.x1 for w in self.words)
-        self.y1 = max(w.y1 for w in self.words)
-        self.size = max(w.size for w in self.words)
-        return self
-
-
 @dataclass(frozen=True)
 class Layout:
     """What the pages of a set (or a project's earlier uploads) say about the title block."""
@@ -104,39 +82,6 @@ class PageResult:
     title: Field | None
     block: Box | None = None  # region to crop for the review
     lines: list[tuple[str, Box, float]] = field(default_factory=list)
-
-
-def lines_of(text: PageText) -> list[Line]:
-    """Group horizontal words into lines (same row, gaps under about one em)."""
-    words = sorted((w for w in text.words if w.horizontal), key=lambda w: w.x0)
-    lines: list[Line] = []
-    rows: dict[int, list[Line]] = {}  # lines by 4-point row bucket of their last word
-    for word in words:
-        target = None
-        bucket = int(word.cy // 4)
-        for key in (bucket - 1, bucket, bucket + 1):
-            for line in rows.get(key, []):
-                last = line.words[-1]
-                em = max(last.size, word.size, 1.0)
-                if (
-                    abs(last.cy - word.cy) <= 0.35 * em
-                    and abs(last.size - word.size) <= 0.2 * em
-                    and -0.2 * em <= word.x0 - last.x1 <= 1.0 * em
-                ):
-                    target = line
-                    break
-            if target is not None:
-                break
-        if target is None:
-            if len(lines) >= MAX_LINES:
-                continue
-            target = Line([word])
-            lines.append(target)
-        else:
-            rows[int(target.words[-1].cy // 4)].remove(target)
-            target.words.append(word)
-        rows.setdefault(bucket, []).append(target)
-    return [line.finish() for line in lines]
 
 
 @dataclass
