@@ -154,12 +154,15 @@ def number_candidates(
             upper = word.text.upper()
             for value, rest in _numbers_in(upper):
                 score = 3.0 * min(1.0, word.size / big)
-                score += 2.5 * corner(word.cx, word.cy)
+                near_corner = corner(word.cx, word.cy)
+                score += 2.5 * near_corner
                 if rest and not p.DATE_RE.fullmatch(rest):
                     score -= 1.5  # part of some other token (W12X26, 2X4…)
                 # "SHEET NO: A-101" on one line: the words before are the number's label.
                 before = [w.text for w in line.words[:index]]
                 inline = p.number_label_prefix(before) and index == len(line.words) - 1
+                # Small and far from any title block, "DWG A-501" is a note, not the sheet's.
+                inline = inline and (near_corner >= 0.2 or word.size >= 1.4 * typical)
                 others = [w for w in line.words if w is not word]
                 if not others or inline:
                     score += 1.0

@@ -33,8 +33,10 @@ _THUMB_WIDTH = 240
 
 
 def needs_ocr(evidence: dict[str, Any]) -> bool:
-    """Pages without a text layer to read (scans, text drawn as shapes) and no number."""
-    return not evidence.get("recognised", True) and not evidence.get("has_text", True)
+    """Pages without a number: no text layer (scans), or a title block drawn as shapes."""
+    if evidence.get("recognised", True):
+        return False
+    return not evidence.get("has_text", True) or evidence.get("read_again") is True
 
 
 def _png(image: Image.Image) -> bytes:
