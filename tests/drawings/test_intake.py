@@ -155,3 +155,39 @@ def test_a_page_with_text_but_no_title_block_in_it_is_read_by_ocr(
     assert sheet.ocr_state == "done"
     assert (sheet.number, sheet.title.upper()) == ("A-501", "WALL SECTIONS")
     assert sheet.evidence["number"]["source"] == recognition.OCR
+
+
+def test_a_number_drawn_as_shapes_beside_a_text_title_is_read_by_ocr(
+    cast: Cast, page_as: Callable[..., Any], drain_tasks: Callable[..., int]
+) -> None:
+    import io
+
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    shapes = io.BytesIO()  # the number alone, to be flattened to a picture
+    c = Canvas(shapes, pagesize=(1224, 792))
+    c.setFont("Helvetica-Bold", 30)
+    c.drawString(1080, 40, "A-204")
+    c.showPage()
+    c.save()
+    doc = pdfium.PdfDocument(shapes.getvalue())
+    try:
+        image = doc[0].render(scale=150 / 72).to_pil().convert("L")
+    finally:
+        doc.close()
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=(1224, 792))
+    c.drawImage(ImageReader(image), 0, 0, 1224, 792)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(800, 60, "ENLARGED STAIR PLANS")
+    c.showPage()
+    c.save()
+    client = page_as(cast.gc_pm)
+    _upload(cast, client, buffer.getvalue(), "stair.pdf")
+    sheet = UploadSheet.objects.get()
+    assert sheet.ocr_state == "reading" and sheet.title == "ENLARGED STAIR PLANS"
+    drain_tasks()
+    sheet.refresh_from_db()
+    assert (sheet.ocr_state, sheet.number) == ("done", "A-204")

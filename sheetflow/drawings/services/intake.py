@@ -71,6 +71,10 @@ def upload_sheet_prepare(*, sheet_id: int) -> None:
     if sheet.thumbnail_id and sheet.crop_id and not wants_ocr:
         return
     region = _region(sheet)
+    if wants_ocr and (sheet.evidence or {}).get("has_text"):
+        # The text layer gave a title but no number: the number is elsewhere in the block,
+        # most likely in the corner.
+        region = region.union(DEFAULT_REGION)
     updates: dict[str, Any] = {}
     with tracked_writes():
         images = None
