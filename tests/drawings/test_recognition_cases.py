@@ -142,3 +142,33 @@ def test_every_usual_number_form_is_accepted() -> None:
         c.showPage()
     c.save()
     assert [s.number for s in _split(buffer.getvalue())] == NUMBERS
+
+
+def test_title_and_number_labelled_on_one_line_are_told_apart() -> None:
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=(1224, 792))
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(600, 40, "SHEET TITLE: ROOF PLAN   SHEET NO: A-104")
+    c.setFont("Helvetica", 8)
+    c.drawString(100, 400, "SEE DWG A-501 FOR DETAILS")  # a note, not a label
+    c.showPage()
+    c.save()
+    [sheet] = _split(buffer.getvalue())
+    assert (sheet.number, sheet.title) == ("A-104", "ROOF PLAN")
+    assert sheet.evidence["number"]["source"] == recognition.LABEL
+
+
+def test_a_prefix_drawn_apart_from_its_digits_makes_one_number() -> None:
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=(1224, 792))
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(900, 90, "ROOF PLAN")
+    c.setFont("Helvetica", 9)
+    c.drawString(100, 400, "RM 101")  # a room tag: small, stays apart
+    c.setFont("Helvetica-Bold", 26)
+    c.drawString(1080, 40, "FP-")
+    c.drawString(1080 + c.stringWidth("FP- ", "Helvetica-Bold", 26), 40, "101")
+    c.showPage()
+    c.save()
+    [sheet] = _split(buffer.getvalue())
+    assert (sheet.number, sheet.title) == ("FP-101", "ROOF PLAN")

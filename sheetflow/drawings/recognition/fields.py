@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from sheetflow.drawings.recognition import patterns as p
 from sheetflow.drawings.recognition.lines import Line, lines_of
@@ -91,6 +92,7 @@ class _Candidate:
     word: Word
     score: float
     labelled: bool = False
+    used: tuple[Word, ...] = ()  # the line's words that are the number and its label
 
 
 # A sheet full of "NO." notes would otherwise make every candidate test hundreds of labels.
@@ -136,6 +138,36 @@ def _numbers_in(upper: str) -> list[tuple[str, str]]:
     return out
 
 
+def _label_words(before: list[str]) -> int:
+    """How many of the last words before a number are its label (0: none)."""
+    if p.number_label_prefix(before):
+        return len(before)
+    for k in (3, 2, 1):
+        tail = before[-k:]
+        # After other text only an explicit label counts ("SHEET NO:", not "SEE DWG").
+        if len(before) > k and p.number_label_prefix(tail) and p.explicit_label(tail):
+            return k
+    return 0
+
+
+def _spans(line: Line, typical: float) -> list[tuple[int, int, Word]]:
+    """(first index, last index, word) of each word, and of a big prefix and digits drawn
+    apart ("A" "101", "A-" "101") taken together."""
+    out = [(i, i, w) for i, w in enumerate(line.words)]
+    for i, (a, b) in enumerate(pairwise(line.words)):
+        em = max(a.size, b.size, 1.0)
+        if (
+            p.PREFIX_RE.fullmatch(a.text)
+            and b.text[:1].isdigit()
+            and abs(a.size - b.size) <= 0.1 * em
+            and b.x0 - a.x1 <= 0.6 * em
+            and a.size >= 1.4 * typical
+        ):
+            joined = Word(a.text + b.text, a.x0, min(a.y0, b.y0), b.x1, max(a.y1, b.y1), em)
+            out.append((i, i + 1, joined))
+    return out
+
+
 def number_candidates(
     text: PageText,
     lines: list[Line],
@@ -150,7 +182,7 @@ def number_candidates(
     corner = corner or (lambda x, y: _corner(x, y, text.width, text.height))
     out = []
     for line in lines:
-        for index, word in enumerate(line.words):
+        for start, index, word in _spans(line, typical):
             upper = word.text.upper()
             for value, rest in _numbers_in(upper):
                 score = 3.0 * min(1.0, word.size / big)
@@ -159,11 +191,12 @@ def number_candidates(
                 if rest and not p.DATE_RE.fullmatch(rest):
                     score -= 1.5  # part of some other token (W12X26, 2X4…)
                 # "SHEET NO: A-101" on one line: the words before are the number's label.
-                before = [w.text for w in line.words[:index]]
-                inline = p.number_label_prefix(before) and index == len(line.words) - 1
+                before = [w.text for w in line.words[:start]]
+                label = _label_words(before) if index == len(line.words) - 1 else 0
                 # Small and far from any title block, "DWG A-501" is a note, not the sheet's.
-                inline = inline and (near_corner >= 0.2 or word.size >= 1.4 * typical)
-                others = [w for w in line.words if w is not word]
+                inline = label > 0 and (near_corner >= 0.2 or word.size >= 1.4 * typical)
+                used = line.words[start - label if inline else start : index + 1]
+                others = [w for w in line.words if w not in used]
                 if not others or inline:
                     score += 1.0
                 elif len(others) >= 2:
@@ -183,7 +216,9 @@ def number_candidates(
                         word.cy / text.height - layout.number_at[1],
                     )
                     score += 3.0 if d < 0.03 else (1.0 if d < 0.08 else -1.0)
-                out.append(_Candidate(p.clean_number(value), line, word, score, labelled))
+                out.append(
+                    _Candidate(p.clean_number(value), line, word, score, labelled, tuple(used))
+                )
     out.sort(key=lambda c: c.score, reverse=True)
     return out
 
@@ -210,7 +245,10 @@ def title_for(
             continue
         raw = line.text
         if number is not None and line is number.line:
-            raw = " ".join(w.text for w in line.words if w is not number.word)
+            used = number.used or (number.word,)
+            raw = " ".join(w.text for w in line.words if w not in used)
+            if not raw:
+                continue
         inline = p.inline_title(raw)
         if inline is not None:
             # "DRAWING TITLE: FIRST FLOOR PLAN": the label is evidence, not part of the title.

@@ -195,3 +195,13 @@ def number_label_prefix(words: list[str]) -> bool:
 def other_label_prefix(words: list[str]) -> bool:
     """True when the words before a number label it as a project, job or revision number."""
     return bool(words) and len(words) <= 3 and is_label(" ".join(words), OTHER_NUMBER_LABELS)
+
+
+# A discipline prefix drawn apart from its digits: "A", "FP", "A-", "S.".
+PREFIX_RE = re.compile(r"[A-Z]{1,2}[-.]?")
+
+
+def explicit_label(words: list[str]) -> bool:
+    """A number label that says so ("SHEET NO:", "DWG #"), not a bare "SHEET" or "DWG"."""
+    text = " ".join(words).upper()
+    return ":" in text or "#" in text or bool(re.search(r"\b(NO|NUMBER|ID)\b", text))
