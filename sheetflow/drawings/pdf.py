@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # Seconds of text recognition one uploaded file may use in the web request.
 RECOGNITION_SECONDS = 4.0
+# Pages of one file with a text layer but no title block found that the worker still OCRs.
+OCR_TEXT_PAGES = 25
 
 _ENCRYPT_RE = re.compile(rb"/Encrypt\b")
 _PAGE_RE = re.compile(rb"/Type\s*/Page(?!s)\b")
@@ -133,10 +135,20 @@ def split(
         logger.exception("Recognition failed on %s", name)
         results = [recognition.PageResult(None, None) for _ in texts]
     sheets = []
+    read_again = 0
     for index, (data, text, result) in enumerate(zip(pages, texts, results, strict=True)):
         number, title = result.number, result.title
         # A page skipped for time may well have text: it is not sent to OCR.
         evidence = evidence_of(result, has_text=bool(text and text.words) or index in skipped)
+        # Text but no title block in it: the block is likely drawn as shapes (SHX fonts,
+        # outlined text). The worker reads it by OCR, for a bounded number of pages a file.
+        evidence["read_again"] = (
+            number is None
+            and bool(text and text.words)
+            and index not in skipped
+            and read_again < OCR_TEXT_PAGES
+        )
+        read_again += evidence["read_again"]
         if number is None:
             value = fallback_number if count == 1 else f"{fallback_number}-{index + 1}"
             number = recognition.Field(value, 0.1, recognition.FILE_NAME)

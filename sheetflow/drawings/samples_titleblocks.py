@@ -19,7 +19,8 @@ from reportlab.lib.colors import Color, black
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-W, H = 1224.0, 792.0  # displayed size: tabloid landscape
+from sheetflow.drawings.samples_layouts import H, W, _wrap, inline_labels, side_strip, spaced
+
 _GREY = Color(0.5, 0.5, 0.5)
 
 
@@ -299,16 +300,6 @@ def _vertical(c: Canvas, sheet: SampleSheet, page: int) -> None:
     c.drawString(x + 10, 45, sheet.number)
 
 
-def _wrap(title: str, width: int) -> list[str]:
-    lines: list[str] = []
-    for word in title.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
-
-
 def _draw_page(c: Canvas, sheet: SampleSheet, page: int, block: Draw | None) -> None:
     rng = random.Random(f"{sheet.number}{page}")
     _drawing_area(c, rng, W - 320, H)
@@ -404,7 +395,7 @@ def _build(layout: str, block: Draw, sheets: list[SampleSheet], *, crop: bool = 
 
 @lru_cache(maxsize=1)
 def corpus() -> tuple[SampleSet, ...]:
-    """The labelled corpus: 13 layouts, 63 text pages (the scan and blank page are apart)."""
+    """The labelled corpus: 16 layouts, 77 text pages (the scan and blank page are apart)."""
     long_titles = [
         SampleSheet("A-401", "ENLARGED TOILET ROOM PLANS AND INTERIOR ELEVATIONS"),
         SampleSheet("A-402", "TYPICAL WALL ASSEMBLIES AND PARTITION TYPES"),
@@ -463,6 +454,38 @@ def corpus() -> tuple[SampleSet, ...]:
             ],
         ),
         _build("vertical", _vertical, _sheets(["A-501", "A-502", "A-601", "A-701"], 6)),
+        _build(
+            "inline-labels",
+            inline_labels,
+            [
+                SampleSheet("A0.01", "CODE SUMMARY AND LIFE SAFETY PLAN"),
+                SampleSheet("AD-101", "DEMOLITION FLOOR PLAN"),
+                SampleSheet("M1.1", "MECHANICAL PLAN"),
+                SampleSheet("FP-101", "FIRE SPRINKLER PLAN LEVEL ONE"),
+                SampleSheet("A-101.1", "ENLARGED FLOOR PLAN"),
+            ],
+        ),
+        _build(
+            "side-strip",
+            side_strip,
+            [
+                SampleSheet("G-001", "TITLE SHEET"),
+                SampleSheet("C100", "SITE GRADING AND DRAINAGE PLAN"),
+                SampleSheet("S-201", "FOUNDATION PLAN"),
+                SampleSheet("E-001", "ELECTRICAL SYMBOLS AND ABBREVIATIONS"),
+                SampleSheet("A2.01", "EXTERIOR ELEVATIONS"),
+            ],
+        ),
+        _build(
+            "letter-spaced",
+            spaced,
+            [
+                SampleSheet("A-101", "GROUND FLOOR PLAN"),
+                SampleSheet("A-102", "UPPER FLOOR PLAN"),
+                SampleSheet("L1.0", "LANDSCAPE PLANTING PLAN"),
+                SampleSheet("A-501", "WALL SECTIONS AND DETAILS"),
+            ],
+        ),
         _build(
             "rotated-column",
             _column,

@@ -117,3 +117,77 @@ def test_preparing_a_sheet_twice_or_after_the_upload_went_is_harmless(
     assert (sheet.thumbnail_id, sheet.crop_id, sheet.number, sheet.ocr_state) == first
     Upload.objects.all().delete()
     upload_sheet_prepare(sheet_id=sheet.pk)  # gone: nothing to do, no error
+
+
+def _shapes_block() -> bytes:
+    """Notes in the text layer, the title block only as drawn shapes (here a picture)."""
+    import io
+
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    doc = pdfium.PdfDocument(_scan())
+    try:
+        image = doc[0].render(scale=150 / 72).to_pil().convert("L")
+    finally:
+        doc.close()
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=(1224, 792))
+    c.drawImage(ImageReader(image), 0, 0, 1224, 792)
+    c.setFont("Helvetica", 7)
+    c.drawString(100, 700, "GENERAL NOTE: VERIFY ALL DIMENSIONS ON SITE.")
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def test_a_page_with_text_but_no_title_block_in_it_is_read_by_ocr(
+    cast: Cast, page_as: Callable[..., Any], drain_tasks: Callable[..., int]
+) -> None:
+    client = page_as(cast.gc_pm)
+    _upload(cast, client, _shapes_block(), "shx.pdf")
+    sheet = UploadSheet.objects.get()
+    assert sheet.evidence["has_text"] is True
+    assert sheet.ocr_state == "reading" and sheet.number == "shx"
+    drain_tasks()
+    sheet.refresh_from_db()
+    assert sheet.ocr_state == "done"
+    assert (sheet.number, sheet.title.upper()) == ("A-501", "WALL SECTIONS")
+    assert sheet.evidence["number"]["source"] == recognition.OCR
+
+
+def test_a_number_drawn_as_shapes_beside_a_text_title_is_read_by_ocr(
+    cast: Cast, page_as: Callable[..., Any], drain_tasks: Callable[..., int]
+) -> None:
+    import io
+
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    shapes = io.BytesIO()  # the number alone, to be flattened to a picture
+    c = Canvas(shapes, pagesize=(1224, 792))
+    c.setFont("Helvetica-Bold", 30)
+    c.drawString(1080, 40, "A-204")
+    c.showPage()
+    c.save()
+    doc = pdfium.PdfDocument(shapes.getvalue())
+    try:
+        image = doc[0].render(scale=150 / 72).to_pil().convert("L")
+    finally:
+        doc.close()
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=(1224, 792))
+    c.drawImage(ImageReader(image), 0, 0, 1224, 792)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(800, 60, "ENLARGED STAIR PLANS")
+    c.showPage()
+    c.save()
+    client = page_as(cast.gc_pm)
+    _upload(cast, client, buffer.getvalue(), "stair.pdf")
+    sheet = UploadSheet.objects.get()
+    assert sheet.ocr_state == "reading" and sheet.title == "ENLARGED STAIR PLANS"
+    drain_tasks()
+    sheet.refresh_from_db()
+    assert (sheet.ocr_state, sheet.number) == ("done", "A-204")

@@ -7,7 +7,8 @@ from collections import Counter
 from statistics import median
 
 from sheetflow.drawings.recognition import patterns as p
-from sheetflow.drawings.recognition.fields import Layout, PageResult, lines_of, recognize_page
+from sheetflow.drawings.recognition.fields import Layout, PageResult, recognize_page
+from sheetflow.drawings.recognition.lines import lines_of
 from sheetflow.drawings.recognition.words import PageText
 
 # A position held by this share of the confident pages is the set's layout.

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import pairwise
 
 from sheetflow.drawings.recognition import patterns as p
+from sheetflow.drawings.recognition.lines import Line, lines_of
+from sheetflow.drawings.recognition.turn import Turn
 from sheetflow.drawings.recognition.words import PageText, Word
 
 # Where a field came from (shown on the review page).
@@ -16,7 +20,6 @@ FILE_NAME = "file_name"
 LEARNED = "layout"
 
 LOW_CONFIDENCE = 0.6
-MAX_LINES = 1500
 
 
 @dataclass(frozen=True)
@@ -62,28 +65,6 @@ class Field:
         return self.confidence < LOW_CONFIDENCE
 
 
-@dataclass
-class Line:
-    """Horizontal words on one baseline, close together."""
-
-    words: list[Word]
-    text: str = ""
-    x0: float = 0.0
-    y0: float = 0.0
-    x1: float = 0.0
-    y1: float = 0.0
-    size: float = 0.0
-
-    def finish(self) -> Line:
-        self.text = " ".join(w.text for w in self.words)
-        self.x0 = min(w.x0 for w in self.words)
-        self.y0 = min(w.y0 for w in self.words)
-        self.x1 = max(w.x1 for w in self.words)
-        self.y1 = max(w.y1 for w in self.words)
-        self.size = max(w.size for w in self.words)
-        return self
-
-
 @dataclass(frozen=True)
 class Layout:
     """What the pages of a set (or a project's earlier uploads) say about the title block."""
@@ -104,45 +85,14 @@ class PageResult:
     lines: list[tuple[str, Box, float]] = field(default_factory=list)
 
 
-def lines_of(text: PageText) -> list[Line]:
-    """Group horizontal words into lines (same row, gaps under about one em)."""
-    words = sorted((w for w in text.words if w.horizontal), key=lambda w: w.x0)
-    lines: list[Line] = []
-    rows: dict[int, list[Line]] = {}  # lines by 4-point row bucket of their last word
-    for word in words:
-        target = None
-        bucket = int(word.cy // 4)
-        for key in (bucket - 1, bucket, bucket + 1):
-            for line in rows.get(key, []):
-                last = line.words[-1]
-                em = max(last.size, word.size, 1.0)
-                if (
-                    abs(last.cy - word.cy) <= 0.35 * em
-                    and abs(last.size - word.size) <= 0.2 * em
-                    and -0.2 * em <= word.x0 - last.x1 <= 1.0 * em
-                ):
-                    target = line
-                    break
-            if target is not None:
-                break
-        if target is None:
-            if len(lines) >= MAX_LINES:
-                continue
-            target = Line([word])
-            lines.append(target)
-        else:
-            rows[int(target.words[-1].cy // 4)].remove(target)
-            target.words.append(word)
-        rows.setdefault(bucket, []).append(target)
-    return [line.finish() for line in lines]
-
-
 @dataclass
 class _Candidate:
     value: str
     line: Line
     word: Word
     score: float
+    labelled: bool = False
+    used: tuple[Word, ...] = ()  # the line's words that are the number and its label
 
 
 # A sheet full of "NO." notes would otherwise make every candidate test hundreds of labels.
@@ -188,30 +138,73 @@ def _numbers_in(upper: str) -> list[tuple[str, str]]:
     return out
 
 
-def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list[_Candidate]:
+def _label_words(before: list[str]) -> int:
+    """How many of the last words before a number are its label (0: none)."""
+    if p.number_label_prefix(before):
+        return len(before)
+    for k in (3, 2, 1):
+        tail = before[-k:]
+        # After other text only an explicit label counts ("SHEET NO:", not "SEE DWG").
+        if len(before) > k and p.number_label_prefix(tail) and p.explicit_label(tail):
+            return k
+    return 0
+
+
+def _spans(line: Line, typical: float) -> list[tuple[int, int, Word]]:
+    """(first index, last index, word) of each word, and of a big prefix and digits drawn
+    apart ("A" "101", "A-" "101") taken together."""
+    out = [(i, i, w) for i, w in enumerate(line.words)]
+    for i, (a, b) in enumerate(pairwise(line.words)):
+        em = max(a.size, b.size, 1.0)
+        if (
+            p.PREFIX_RE.fullmatch(a.text)
+            and b.text[:1].isdigit()
+            and abs(a.size - b.size) <= 0.1 * em
+            and b.x0 - a.x1 <= 0.6 * em
+            and a.size >= 1.4 * typical
+        ):
+            joined = Word(a.text + b.text, a.x0, min(a.y0, b.y0), b.x1, max(a.y1, b.y1), em)
+            out.append((i, i + 1, joined))
+    return out
+
+
+def number_candidates(
+    text: PageText,
+    lines: list[Line],
+    layout: Layout,
+    corner: Callable[[float, float], float] | None = None,
+) -> list[_Candidate]:
     sizes = sorted(w.size for w in text.words if w.horizontal)
     big = sizes[int(len(sizes) * 0.98)] if sizes else 1.0
     typical = sizes[len(sizes) // 2] if sizes else 1.0
     labels = _labels(lines, p.NUMBER_LABELS)
     other_labels = _labels(lines, p.OTHER_NUMBER_LABELS)
+    corner = corner or (lambda x, y: _corner(x, y, text.width, text.height))
     out = []
     for line in lines:
-        for word in line.words:
+        for start, index, word in _spans(line, typical):
             upper = word.text.upper()
             for value, rest in _numbers_in(upper):
                 score = 3.0 * min(1.0, word.size / big)
-                score += 2.5 * _corner(word.cx, word.cy, text.width, text.height)
+                near_corner = corner(word.cx, word.cy)
+                score += 2.5 * near_corner
                 if rest and not p.DATE_RE.fullmatch(rest):
                     score -= 1.5  # part of some other token (W12X26, 2X4…)
-                others = [w for w in line.words if w is not word]
-                if not others:
+                # "SHEET NO: A-101" on one line: the words before are the number's label.
+                before = [w.text for w in line.words[:start]]
+                label = _label_words(before) if index == len(line.words) - 1 else 0
+                # Small and far from any title block, "DWG A-501" is a note, not the sheet's.
+                inline = label > 0 and (near_corner >= 0.2 or word.size >= 1.4 * typical)
+                used = line.words[start - label if inline else start : index + 1]
+                others = [w for w in line.words if w not in used]
+                if not others or inline:
                     score += 1.0
                 elif len(others) >= 2:
                     score -= 1.0  # inside a sentence or an address
-                labelled = _near_label(word, labels, word.size)
+                labelled = inline or _near_label(word, labels, word.size)
                 if labelled:
                     score += 1.5
-                elif _near_label(word, other_labels, word.size):
+                elif p.other_label_prefix(before) or _near_label(word, other_labels, word.size):
                     score -= 2.5  # a project or job number, not the sheet's
                 elif word.size < 1.4 * typical:
                     score -= 3.0  # sheet numbers stand out; callouts and notes do not
@@ -223,7 +216,9 @@ def number_candidates(text: PageText, lines: list[Line], layout: Layout) -> list
                         word.cy / text.height - layout.number_at[1],
                     )
                     score += 3.0 if d < 0.03 else (1.0 if d < 0.08 else -1.0)
-                out.append(_Candidate(p.clean_number(value), line, word, score))
+                out.append(
+                    _Candidate(p.clean_number(value), line, word, score, labelled, tuple(used))
+                )
     out.sort(key=lambda c: c.score, reverse=True)
     return out
 
@@ -244,12 +239,21 @@ def title_for(
     reach = 0.4 * max(text.width, text.height)
     labels = _labels(lines, p.TITLE_LABELS)
     scored: list[tuple[float, Line, str, bool, bool]] = []
+    starts: dict[int, float] = {}  # where the value starts on lines with an inline label
     for line in lines:
         if number is not None and line is number.line and len(line.words) == 1:
             continue
         raw = line.text
         if number is not None and line is number.line:
-            raw = " ".join(w.text for w in line.words if w is not number.word)
+            used = number.used or (number.word,)
+            raw = " ".join(w.text for w in line.words if w not in used)
+            if not raw:
+                continue
+        inline = p.inline_title(raw)
+        if inline is not None:
+            # "DRAWING TITLE: FIRST FLOOR PLAN": the label is evidence, not part of the title.
+            raw = inline[0]
+            starts[id(line)] = _value_x0(line, inline[1])
         cleaned, had_date = p.strip_dates(raw)
         if not cleaned or p.not_a_title(cleaned):
             continue
@@ -263,7 +267,7 @@ def title_for(
         distance = math.hypot(dx * (0.35 if band else 1.0), dy)
         if distance > reach:
             continue
-        labelled = _near_label(line, labels, line.size)
+        labelled = inline is not None or _near_label(line, labels, line.size)
         score = 2.0 / (1.0 + distance / (4 * anchor_size))
         score += 1.5 * min(1.0, line.size / max(anchor_size, 1.0))
         score += 1.5 if p.title_words(cleaned) else 0.0
@@ -286,7 +290,9 @@ def title_for(
     best_score, best, cleaned, had_date, labelled = scored[0]
     joined = [best]
     if not had_date:
-        joined = _wrapped(best, lines, {id(s[1]): s[2] for s in scored}, layout, number)
+        joined = _wrapped(
+            best, lines, {id(s[1]): s[2] for s in scored}, layout, number, starts.get(id(best))
+        )
     rivals = [s[0] for s in scored[1:] if s[1] not in joined]
     margin = best_score - (rivals[0] if rivals else best_score - 2.0)
     parts = []
@@ -298,12 +304,23 @@ def title_for(
     return " ".join(parts), margin, best, joined, labelled
 
 
+def _value_x0(line: Line, label_chars: int) -> float:
+    """The left edge of the first word after an inline label of ``label_chars`` characters."""
+    offset = 0
+    for word in line.words:
+        if offset >= label_chars:
+            return word.x0
+        offset += len(word.text) + 1
+    return line.x0
+
+
 def _wrapped(
     best: Line,
     lines: list[Line],
     allowed: dict[int, str],
     layout: Layout,
     number: _Candidate | None,
+    start: float | None = None,
 ) -> list[Line]:
     """The best title line and the lines it wraps over (same size, aligned, tight)."""
     block = [best]
@@ -321,7 +338,8 @@ def _wrapped(
         gap = line.y0 - neighbour.y1 if below else neighbour.y0 - line.y1
         if not -0.1 * size <= gap <= 0.7 * size:
             return False
-        aligned_left = abs(line.x0 - neighbour.x0) <= 1.5 * size
+        x0 = start if neighbour is best and start is not None else neighbour.x0
+        aligned_left = abs(line.x0 - x0) <= 1.5 * size or abs(line.x0 - neighbour.x0) <= 1.5 * size
         centred = abs((line.x0 + line.x1) - (neighbour.x0 + neighbour.x1)) / 2 <= 1.5 * size
         return aligned_left or centred
 
@@ -343,30 +361,68 @@ def recognize_page(
     """Number and title of one page (fields None when nothing fits)."""
     layout = layout or Layout()
     lines = lines if lines is not None else lines_of(text)
-    numbers = number_candidates(text, lines, layout)
+    result, best = _recognize(text, layout, lines, None)
+    if not Turn.worth_trying(text):
+        return result
+    # Title blocks drawn up the side of the sheet (a narrow strip whose firm, title and number
+    # read bottom to top, with no /Rotate): the same reading in the turned frame, kept when
+    # it finds a stronger number than the horizontal text does.
+    turn = Turn(text)
+    turned_layout = Layout(
+        number_at=turn.fraction(layout.number_at),
+        title_at=turn.fraction(layout.title_at),
+        repeated=layout.repeated,
+        learned=layout.learned,
+    )
+    other, rival = _recognize(turn.text, turned_layout, lines_of(turn.text), turn)
+    if rival is not None and (
+        best is None or (rival.score > best.score + 0.5 and rival.word.size >= best.word.size)
+    ):
+        return other
+    return result
+
+
+def _recognize(
+    text: PageText, layout: Layout, lines: list[Line], turn: Turn | None
+) -> tuple[PageResult, _Candidate | None]:
+    """Number and title read in one frame (the displayed page, or the page turned)."""
+    # Boxes are reported on the displayed page whatever the frame.
+    disp_w, disp_h = (turn.w, turn.h) if turn is not None else (text.width, text.height)
+    w, h = disp_w or 1.0, disp_h or 1.0
+
+    def to_box(extent: tuple[float, float, float, float]) -> Box:
+        if turn is not None:
+            extent = turn.back(extent)
+        return Box(extent[0] / w, extent[1] / h, extent[2] / w, extent[3] / h)
+
+    def corner(x: float, y: float) -> float:
+        if turn is not None:
+            x, y = turn.back((x, y, x, y))[:2]
+        return _corner(x, y, w, h)
+
+    numbers = number_candidates(text, lines, layout, corner)
     best = numbers[0] if numbers else None
     source = LEARNED if layout.learned and layout.number_at else TITLE_BLOCK
     number_field = None
     block = None
-    w, h = text.width or 1.0, text.height or 1.0
     if best is not None and best.score > 2.0:
         second = next((c.score for c in numbers[1:] if c.value != best.value), None)
         labels = _labels(lines, p.NUMBER_LABELS)
-        box = Box(best.word.x0 / w, best.word.y0 / h, best.word.x1 / w, best.word.y1 / h)
+        box = to_box((best.word.x0, best.word.y0, best.word.x1, best.word.y1))
         number_field = Field(
             best.value,
             _confidence(best.score, second, 8.0),
-            LABEL if _near_label(best.word, labels, best.word.size) else source,
+            LABEL if best.labelled or _near_label(best.word, labels, best.word.size) else source,
             box,
         )
         block = box
     else:
         best = None
     title, margin, line, joined, labelled = title_for(text, lines, best, layout)
-    turned: _Turn | None = None
-    if not title and any(not wd.horizontal for wd in text.words):
+    turned: Turn | None = None
+    if not title and turn is None and any(not wd.horizontal for wd in text.words):
         # No title across the page: read the text that runs up or down the sheet instead.
-        turned = _Turn(text)
+        turned = Turn(text)
         anchor = None
         if best is not None:
             word = turned.word(best.word)
@@ -384,16 +440,16 @@ def recognize_page(
         )
         if turned is not None:
             extent = turned.back(extent)
-        box = Box(extent[0] / w, extent[1] / h, extent[2] / w, extent[3] / h)
+        box = to_box(extent)
         confidence = round(max(0.05, min(0.99, 0.4 + margin / 3)), 2)
         if number_field is None:
             confidence = min(confidence, 0.4)
         title_field = Field(title, confidence, LABEL if labelled else source, box)
         block = box if block is None else block.union(box)
-    kept = [(ln.text, Box(ln.x0 / w, ln.y0 / h, ln.x1 / w, ln.y1 / h), ln.size) for ln in lines]
+    kept = [(ln.text, to_box((ln.x0, ln.y0, ln.x1, ln.y1)), ln.size) for ln in lines]
     # Keep the lines nearest the title block as evidence (for learning from a correction).
     kept.sort(key=lambda item: -_corner(item[1].cx * w, item[1].cy * h, w, h))
-    return PageResult(number_field, title_field, _pad(block), kept[:120])
+    return PageResult(number_field, title_field, _pad(block), kept[:120]), best
 
 
 def _pad(box: Box | None) -> Box | None:
@@ -407,31 +463,3 @@ def _pad(box: Box | None) -> Box | None:
         min(1.0, box.x1 + pad_x),
         min(1.0, box.y1 + pad_y),
     )
-
-
-class _Turn:
-    """The page turned a quarter so that its vertical text reads across (and back again)."""
-
-    def __init__(self, text: PageText) -> None:
-        vertical = [wd for wd in text.words if not wd.horizontal]
-        self.up = sum(wd.upward for wd in vertical) * 2 >= len(vertical)
-        self.w, self.h = text.width, text.height
-        turned = [
-            replace(self.word(wd), horizontal=not wd.horizontal and wd.upward == self.up)
-            for wd in text.words
-        ]
-        self.text = PageText(self.h, self.w, tuple(turned))
-
-    def word(self, wd: Word) -> Word:
-        x0, y0, x1, y1 = self._turn((wd.x0, wd.y0, wd.x1, wd.y1))
-        return Word(wd.text, x0, y0, x1, y1, wd.size)
-
-    def _turn(self, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        if self.up:  # (x, y) -> (h - y, x)
-            return self.h - b[3], b[0], self.h - b[1], b[2]
-        return b[1], self.w - b[2], b[3], self.w - b[0]  # (x, y) -> (y, w - x)
-
-    def back(self, b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        if self.up:
-            return b[1], self.h - b[2], b[3], self.h - b[0]
-        return self.w - b[3], b[0], self.w - b[1], b[2]

@@ -162,3 +162,46 @@ def title_words(text: str) -> bool:
 
 def clean_number(value: str) -> str:
     return value.strip().upper().replace("_", "-")
+
+
+# A label written on the same line as its value ("DRAWING TITLE: FIRST FLOOR PLAN",
+# "SHEET NO. A-101"). Bare "TITLE" and "SHEET" need a colon: "TITLE SHEET" and
+# "SHEET METAL DETAILS" are titles.
+_INLINE_TITLE_RE = re.compile(
+    r"^(?:(?:SHEET|DRAWING|DWG\.?|DRG\.?)\s*(?:TITLE|NAME)|TITLE)\s*:\s*(?=\S)"
+    r"|^(?:SHEET|DRAWING|DWG\.?|DRG\.?)\s*(?:TITLE|NAME)\s*[-.\u2013]?\s+(?=\S)",
+    re.IGNORECASE,
+)
+_INLINE_NUMBER_RE = re.compile(
+    r"^(?:(?:SHEET|DRAWING|DWG|DRG|SHT)\.?\s*(?:NUMBER|NO\.?|#|ID)|SHEET|DRAWING|DWG|SHT)"
+    r"\s*[:.#]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def inline_title(text: str) -> tuple[str, int] | None:
+    """(value, characters of label) when the line starts with a title label."""
+    match = _INLINE_TITLE_RE.match(text)
+    if match is None:
+        return None
+    return text[match.end() :].strip(), match.end()
+
+
+def number_label_prefix(words: list[str]) -> bool:
+    """True when the words before a number on its line are a sheet-number label."""
+    return bool(words) and len(words) <= 3 and bool(_INLINE_NUMBER_RE.match(" ".join(words)))
+
+
+def other_label_prefix(words: list[str]) -> bool:
+    """True when the words before a number label it as a project, job or revision number."""
+    return bool(words) and len(words) <= 3 and is_label(" ".join(words), OTHER_NUMBER_LABELS)
+
+
+# A discipline prefix drawn apart from its digits: "A", "FP", "A-", "S.".
+PREFIX_RE = re.compile(r"[A-Z]{1,2}[-.]?")
+
+
+def explicit_label(words: list[str]) -> bool:
+    """A number label that says so ("SHEET NO:", "DWG #"), not a bare "SHEET" or "DWG"."""
+    text = " ".join(words).upper()
+    return ":" in text or "#" in text or bool(re.search(r"\b(NO|NUMBER|ID)\b", text))

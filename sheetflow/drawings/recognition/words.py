@@ -101,8 +101,9 @@ def page_text(page: pdfium.PdfPage, *, max_chars: int = MAX_CHARS) -> PageText:
         words: list[Word] = []
         for span in indices:
             words.extend(_words(textpage, text, span, transform))
-        # Text outside the crop box (printer's marks, old title blocks) is not on the sheet.
-        words = [w for w in words if 0 <= w.cx <= width and 0 <= w.cy <= height]
+        # Text outside the crop box (printer's marks, old title blocks) is not on the sheet;
+        # a word that runs over its edge (a long title overflowing its block) still is.
+        words = [w for w in words if w.x0 < width and w.x1 > 0 and w.y0 < height and w.y1 > 0]
     finally:
         textpage.close()
     return PageText(width, height, tuple(words), truncated=count > max_chars)

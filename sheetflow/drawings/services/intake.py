@@ -33,8 +33,10 @@ _THUMB_WIDTH = 240
 
 
 def needs_ocr(evidence: dict[str, Any]) -> bool:
-    """Pages without a text layer to read (scans, text drawn as shapes) and no number."""
-    return not evidence.get("recognised", True) and not evidence.get("has_text", True)
+    """Pages without a number: no text layer (scans), or a title block drawn as shapes."""
+    if evidence.get("recognised", True):
+        return False
+    return not evidence.get("has_text", True) or evidence.get("read_again") is True
 
 
 def _png(image: Image.Image) -> bytes:
@@ -69,6 +71,10 @@ def upload_sheet_prepare(*, sheet_id: int) -> None:
     if sheet.thumbnail_id and sheet.crop_id and not wants_ocr:
         return
     region = _region(sheet)
+    if wants_ocr and (sheet.evidence or {}).get("has_text"):
+        # The text layer gave a title but no number: the number is elsewhere in the block,
+        # most likely in the corner.
+        region = region.union(DEFAULT_REGION)
     updates: dict[str, Any] = {}
     with tracked_writes():
         images = None
