@@ -79,7 +79,7 @@ class UploadLimitMiddleware:
         if (
             request.method == "POST"
             and request.content_type == "multipart/form-data"
-            and request.content_params.get("boundary")
+            and (request.content_params or {}).get("boundary")
         ):
             try:
                 request.POST  # noqa: B018 (parses the body now, files streamed to disk)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.db.models import QuerySet
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Conflict
-from sheetflow.drawings import review
+from sheetflow.drawings import review, sequence
 from sheetflow.drawings.models import Drawing, Revision
 from sheetflow.drawings.review import QueueFilters
 from sheetflow.drawings.services.revisions import _set_published
@@ -110,7 +109,8 @@ def drawings_publish_pending(
     """Publish each drawing's pending revision (its newest, when unpublished), with a report."""
     ids = _unique(drawing_ids)
     report = PublishReport()
-    with transaction.atomic():
+    # The project's counter first, then the drawings (the one lock order, drawings.sequence).
+    with sequence.changing(project_id):
         # Locked so the pending revision chosen here is still the newest when it is published.
         drawings, order = _locked_drawings(project_id, ids, matching, "latest_revision")
         report.skipped += _missing(ids, set(drawings), drawing=True)
@@ -160,7 +160,7 @@ def drawings_unpublish_current(
     """Unpublish the current (latest published) revision of each drawing, with a report."""
     ids = _unique(drawing_ids)
     report = PublishReport()
-    with transaction.atomic():
+    with sequence.changing(project_id):
         drawings, order = _locked_drawings(project_id, ids, matching, "current_revision")
         report.skipped += _missing(ids, set(drawings), drawing=True)
         chosen = []
@@ -189,7 +189,7 @@ def revisions_set_published(
     """Publish or unpublish exactly these revisions of a project, with a report."""
     ids = _unique(revision_ids)
     report = PublishReport()
-    with transaction.atomic():
+    with sequence.changing(project_id):
         revisions = (
             Revision.objects.filter(project_id=project_id, pk__in=ids, deleted_at__isnull=True)
             .select_related("drawing")
@@ -224,7 +224,7 @@ def queue_publish(
     """Publish the review queue's revisions that match (all of them, across pages), or those
     of ``revision_ids`` among them; refuses when ``expected`` no longer matches the count."""
     report = PublishReport()
-    with transaction.atomic():
+    with sequence.changing(project.pk):
         qs = review.waiting(project=project, filters=filters).select_related("drawing")
         if revision_ids is not None:
             qs = qs.filter(pk__in=revision_ids)
