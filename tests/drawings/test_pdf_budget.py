@@ -19,6 +19,7 @@ from sheetflow.drawings.models import Revision, Upload
 from tests.cast import Cast
 from tests.drawings.factories import sheet_pdf
 from tests.drawings.test_api import upload
+from tests.drawings.test_bad_input_api import assert_nothing_left
 
 MB = 1024 * 1024
 
@@ -159,3 +160,15 @@ def test_pages_too_large_once_separated_are_refused(tmp_path: Path, settings: An
     settings.UPLOAD_MAX_REQUEST_BYTES = source.stat().st_size
     with pytest.raises(pdfjobs.PdfTooComplex):
         pdfjobs.split_files([("set.pdf", str(source))], str(tmp_path))
+
+
+def test_a_file_over_budget_at_upload_leaves_nothing_behind(
+    cast: Cast, api_as: Callable[..., Any], tight_budget: None
+) -> None:
+    good = SimpleUploadedFile("good.pdf", sheet_pdf(["A-101"]))
+    bomb = SimpleUploadedFile("bomb.pdf", hostile.bomb(pages=8))
+    response = upload(api_as(cast.gc_pm), cast.gc_project.pk, [good, bomb], new_set_name="IFC")
+    assert response.status_code == 422
+    assert response.json()["code"] == "pdf_too_complex"
+    assert "too complex" in response.json()["detail"]
+    assert_nothing_left()
