@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 
+from bench import hostile
 from sheetflow.drawings.services import uploads
 from tests.cast import Cast
 from tests.drawings.factories import sheet_pdf
@@ -71,3 +72,14 @@ def test_large_files_reach_the_upload_as_files_on_disk(
     response = upload(api_as(cast.gc_pm), cast.gc_project.pk, files)
     assert response.status_code == 201, response.json()
     assert seen == [TemporaryUploadedFile, TemporaryUploadedFile]
+
+
+def test_a_file_over_the_pdf_budget_gets_a_message_on_the_page(
+    cast: Cast, page_as: Callable[..., Any], settings: Any
+) -> None:
+    settings.PDF_JOB_MEMORY_MB = 400
+    files = [SimpleUploadedFile("bomb.pdf", hostile.bomb())]
+    response = page_as(cast.gc_pm).post(f"{log_url(cast)}upload/", upload_form(files))
+    assert response.status_code == 400
+    assert b"too complex to process" in response.content
+    assert_nothing_left()
