@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
@@ -99,6 +99,74 @@ def _locked_drawings(
     return drawings, (ids if matching is None else sorted(drawings))
 
 
+def _pending_of(drawing: Drawing) -> Revision | PublishItem:
+    """A drawing's pending revision (its newest, when unpublished), or why there is none."""
+    latest = drawing.latest_revision
+    if latest is None:
+        return PublishItem(
+            drawing.pk, drawing.number, code="no_revision", reason="it has no revision"
+        )
+    latest.drawing = drawing
+    if latest.is_published:
+        return _item(
+            latest,
+            code="nothing_pending",
+            reason=f"nothing waits to be published (rev {latest.revision_number} "
+            "is already the current revision)",
+        )
+    if latest.withdrawn_upstream_at is not None:
+        return _item(
+            latest,
+            code="withdrawn_upstream",
+            reason="the upstream project withdrew this revision",
+        )
+    return latest
+
+
+def _current_of(drawing: Drawing) -> Revision | PublishItem:
+    """A drawing's current (latest published) revision, or why there is none."""
+    current = drawing.current_revision
+    if current is None:
+        return PublishItem(
+            drawing.pk, drawing.number, code="not_published", reason="no revision is published"
+        )
+    current.drawing = drawing
+    return current
+
+
+def _per_drawing(
+    *,
+    user: User,
+    project_id: int,
+    drawing_ids: Iterable[int],
+    matching: QuerySet[Drawing] | None,
+    related: str,
+    pick: Callable[[Drawing], Revision | PublishItem],
+    published: bool,
+) -> PublishReport:
+    """Publish or unpublish the revision ``pick`` chooses for each drawing, with a report."""
+    ids = _unique(drawing_ids)
+    report = PublishReport()
+    # The project's counter first, then the drawings (the one lock order, drawings.sequence).
+    with sequence.changing(project_id):
+        # Locked so the revision chosen here is still the one meant when it is changed.
+        drawings, order = _locked_drawings(project_id, ids, matching, related)
+        report.skipped += _missing(ids, set(drawings), drawing=True)
+        chosen = []
+        for pk in order:
+            drawing = drawings.get(pk)
+            if drawing is None:
+                continue
+            choice = pick(drawing)
+            if isinstance(choice, PublishItem):
+                report.skipped.append(choice)
+            else:
+                chosen.append(choice)
+        _set_many(user=user, revisions=chosen, published=published)
+    report.done = [_item(r) for r in chosen]
+    return report
+
+
 def drawings_publish_pending(
     *,
     user: User,
@@ -107,47 +175,15 @@ def drawings_publish_pending(
     matching: QuerySet[Drawing] | None = None,
 ) -> PublishReport:
     """Publish each drawing's pending revision (its newest, when unpublished), with a report."""
-    ids = _unique(drawing_ids)
-    report = PublishReport()
-    # The project's counter first, then the drawings (the one lock order, drawings.sequence).
-    with sequence.changing(project_id):
-        # Locked so the pending revision chosen here is still the newest when it is published.
-        drawings, order = _locked_drawings(project_id, ids, matching, "latest_revision")
-        report.skipped += _missing(ids, set(drawings), drawing=True)
-        chosen = []
-        for pk in order:
-            drawing = drawings.get(pk)
-            if drawing is None:
-                continue
-            latest = drawing.latest_revision
-            if latest is None:
-                report.skipped.append(
-                    PublishItem(pk, drawing.number, code="no_revision", reason="it has no revision")
-                )
-                continue
-            latest.drawing = drawing
-            if latest.is_published:
-                report.skipped.append(
-                    _item(
-                        latest,
-                        code="nothing_pending",
-                        reason=f"nothing waits to be published (rev {latest.revision_number} "
-                        "is already the current revision)",
-                    )
-                )
-            elif latest.withdrawn_upstream_at is not None:
-                report.skipped.append(
-                    _item(
-                        latest,
-                        code="withdrawn_upstream",
-                        reason="the upstream project withdrew this revision",
-                    )
-                )
-            else:
-                chosen.append(latest)
-        _set_many(user=user, revisions=chosen, published=True)
-    report.done = [_item(r) for r in chosen]
-    return report
+    return _per_drawing(
+        user=user,
+        project_id=project_id,
+        drawing_ids=drawing_ids,
+        matching=matching,
+        related="latest_revision",
+        pick=_pending_of,
+        published=True,
+    )
 
 
 def drawings_unpublish_current(
@@ -158,29 +194,15 @@ def drawings_unpublish_current(
     matching: QuerySet[Drawing] | None = None,
 ) -> PublishReport:
     """Unpublish the current (latest published) revision of each drawing, with a report."""
-    ids = _unique(drawing_ids)
-    report = PublishReport()
-    with sequence.changing(project_id):
-        drawings, order = _locked_drawings(project_id, ids, matching, "current_revision")
-        report.skipped += _missing(ids, set(drawings), drawing=True)
-        chosen = []
-        for pk in order:
-            drawing = drawings.get(pk)
-            if drawing is None:
-                continue
-            current = drawing.current_revision
-            if current is None:
-                report.skipped.append(
-                    PublishItem(
-                        pk, drawing.number, code="not_published", reason="no revision is published"
-                    )
-                )
-                continue
-            current.drawing = drawing
-            chosen.append(current)
-        _set_many(user=user, revisions=chosen, published=False)
-    report.done = [_item(r) for r in chosen]
-    return report
+    return _per_drawing(
+        user=user,
+        project_id=project_id,
+        drawing_ids=drawing_ids,
+        matching=matching,
+        related="current_revision",
+        pick=_current_of,
+        published=False,
+    )
 
 
 def revisions_set_published(
