@@ -69,6 +69,8 @@ def test_the_sweep_wakes_connections_that_are_behind_and_only_those(cast: Cast) 
     DBTaskResult.objects.all().delete()
     assert sweep() == 1
     assert queued_syncs() == [connection.pk]
+    assert sweep() == 0  # its wake-up is still waiting: no second one
+    assert queued_syncs() == [connection.pk]
     sync(connection)
     assert behind_connections() == []
 

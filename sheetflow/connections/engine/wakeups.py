@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import OuterRef, Q, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from sheetflow.connections.models import Connection, State
 from sheetflow.drawings.models import ProjectSequence
@@ -50,12 +52,24 @@ def behind_connections() -> list[int]:
     return ids + [pk for pk, owner in held if holder_is_dead(owner)]
 
 
+def _queued_syncs() -> set[int]:
+    """Connections with a sync task waiting in the queue (not yet started)."""
+    queued = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path__endswith=".sync_connection_task"
+    ).values_list("args_kwargs", flat=True)
+    return {int(call["args"][0]) for call in queued if call.get("args")}
+
+
 def sweep() -> int:
     """Enqueue a sync for every connection that is behind, and report long failures."""
     from sheetflow.connections.engine.notices import announce_failing
     from sheetflow.connections.engine.tasks import sync_connection_task
 
-    ids = behind_connections()
+    # A connection whose sync is queued and not started yet needs no second one: at a thousand
+    # downstreams, a wake-up per connection per sweep piled up tens of thousands of no-op
+    # tasks in front of everything else.
+    waiting = _queued_syncs()
+    ids = [pk for pk in behind_connections() if pk not in waiting]
     for connection_id in ids:
         sync_connection_task.enqueue(connection_id)
     cutoff = timezone.now() - FAILING_AFTER
