@@ -51,3 +51,12 @@ def client_ip(request: HttpRequest) -> str:
             break
         client = previous
     return client
+
+
+def id_param(value: object) -> int | None:
+    """A positive id from a query or form value; None for anything else (never a 500)."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**62 else None

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Forbidden, NotFound, ServiceError
+from sheetflow.common.request import id_param
 from sheetflow.connections import rules, selectors, services
 from sheetflow.connections.engine.status import sync_status
 from sheetflow.connections.models import ApprovalMode, Connection, State
@@ -84,8 +85,8 @@ def connect(request: HttpRequest, project_id: int) -> HttpResponse:
     choices = selectors.upstream_choices(user=user, downstream=project)
     by_id = {p.pk: p for _, _, projects in choices for p in projects}
     source = request.POST if request.method == "POST" else request.GET
-    upstream = by_id.get(_int(source.get("upstream")) or 0)
-    step = _int(source.get("step")) or 1
+    upstream = by_id.get(id_param(source.get("upstream")) or 0)
+    step = id_param(source.get("step")) or 1
     if request.method == "POST" and upstream is not None:
         try:
             connection = services.connection_request(
@@ -98,7 +99,7 @@ def connect(request: HttpRequest, project_id: int) -> HttpResponse:
     if step > 1 and upstream is None:
         messages.error(request, "Choose an upstream project first.")
         step = 1
-    company_id = _int(source.get("company")) or (upstream.company_id if upstream else None)
+    company_id = id_param(source.get("company")) or (upstream.company_id if upstream else None)
     if company_id is None:
         company_id = next((c.pk for c, _, ps in choices if ps), None)
     company_projects = next((ps for c, _, ps in choices if c.pk == company_id), [])
@@ -116,14 +117,6 @@ def connect(request: HttpRequest, project_id: int) -> HttpResponse:
         "approval_mode": services.approval_mode_of(upstream.company) if upstream else None,
     }
     return render(request, "connections/connect.html", context)
-
-
-def _int(value: object) -> int | None:
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**62 else None
 
 
 def _get(request: HttpRequest, project_id: int, connection_id: int) -> tuple[Project, Connection]:
@@ -299,7 +292,7 @@ def list_settings(request: HttpRequest, project_id: int) -> HttpResponse:
         if kind not in ListKind.values:
             raise NotFound("No such list.")
         mode = request.POST.get("mode", ListMode.ALL)
-        ids = [i for i in (_int(v) for v in request.POST.getlist("users")[:500]) if i]
+        ids = [i for i in (id_param(v) for v in request.POST.getlist("users")[:500]) if i]
         try:
             distribution_list_update(
                 project=project,

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from sheetflow.accounts.models import User
+from sheetflow.common.request import id_param
 from sheetflow.connections import distribution as dist
 from sheetflow.connections.models import Connection
 from sheetflow.drawings.models import Area, Drawing, Revision
@@ -35,18 +36,10 @@ def _project(request: HttpRequest, project_id: int) -> Project:
     return get_project(_user(request), project_id, Action.DISTRIBUTION_VIEW)
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**62 else None
-
-
 def filters_from(params: Any) -> dist.MatrixFilters:
     """The matrix filters from a query string (bad values are ignored, not errors)."""
     return dist.MatrixFilters(
-        area=_int(params.get("area")),
+        area=id_param(params.get("area")),
         discipline=(params.get("discipline") or "")[:60],
         q=(params.get("q") or "")[:100],
         pending_only=params.get("pending") == "1",

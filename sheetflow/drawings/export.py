@@ -62,12 +62,7 @@ def _source(d: Drawing) -> str:
 
 def _csv_row(d: Drawing, *, admin: bool) -> list[str]:
     rev = selectors.shown_revision(d, admin=admin)
-    latest = d.latest_revision if admin else None
-    pending = (
-        latest.revision_number
-        if latest is not None and rev is not None and latest.pk != rev.pk
-        else ""
-    )
+    pending = selectors.pending_revision_number(d, rev, admin=admin)
     values: list[object] = [
         d.number,
         d.title,

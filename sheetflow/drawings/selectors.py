@@ -149,6 +149,14 @@ def shown_revision(drawing: Drawing, *, admin: bool) -> Revision | None:
     return drawing.latest_revision if admin else None
 
 
+def pending_revision_number(drawing: Drawing, shown: Revision | None, *, admin: bool) -> str:
+    """The newer revision waiting to be published beside the one shown ("" when none)."""
+    latest = drawing.latest_revision if admin else None
+    if latest is None or shown is None or latest.pk == shown.pk:
+        return ""
+    return latest.revision_number
+
+
 def drawing_get(*, user: User, project: Project, drawing_id: int) -> Drawing:
     """A live drawing of the project this user may see."""
     qs = Drawing.objects.select_related("area", "current_revision").filter(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import ServiceError
+from sheetflow.common.request import id_param
 from sheetflow.drawings import selectors, services
 from sheetflow.drawings.files import revision_file
 from sheetflow.drawings.forms import DrawingForm, RevisionForm
@@ -30,14 +31,6 @@ LOG_PARAMS = ("area", "discipline", "set", "published", "source", "status", "q",
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**62 else None
 
 
 def rights(user: User, project: Project) -> dict[str, Any]:
@@ -62,12 +55,7 @@ def log_rows(drawings: Any, *, admin: bool, source: str = "") -> list[dict[str, 
     rows = []
     for d in drawings:
         rev = selectors.shown_revision(d, admin=admin)
-        latest = d.latest_revision if admin else None
-        pending = (
-            latest.revision_number
-            if latest is not None and rev is not None and latest.pk != rev.pk
-            else ""
-        )
+        pending = selectors.pending_revision_number(d, rev, admin=admin)
         rows.append(
             {
                 "id": d.pk,
@@ -103,9 +91,9 @@ def log_filters(params: Any) -> selectors.LogFilters:
     """The log's filters and sort from a query string (unknown values are ignored)."""
     sort = params.get("sort", "number")
     return selectors.LogFilters(
-        area=_int(params.get("area")),
+        area=id_param(params.get("area")),
         discipline=(params.get("discipline") or "")[:60] or None,
-        drawing_set=_int(params.get("set")),
+        drawing_set=id_param(params.get("set")),
         published=params.get("published")
         if params.get("published") in ("published", "unpublished")
         else None,
@@ -296,14 +284,14 @@ def publish(request: HttpRequest, project_id: int) -> HttpResponse:
     user = _user(request)
     project = get_project(user, project_id, Action.DRAWINGS_PUBLISH)
     unpublish = request.POST.get("action") == "unpublish"
-    drawing_ids = [i for i in (_int(v) for v in request.POST.getlist("drawing")) if i][:1000]
+    drawing_ids = [i for i in (id_param(v) for v in request.POST.getlist("drawing")) if i][:1000]
     matching = None
     if request.POST.get("all_matching") == "1":
         # "Select all N matching": every drawing the filters match, on every page, provided
         # it is still the number the person saw when they chose it.
         log = selectors.drawing_log(user=user, project=project, filters=log_filters(request.POST))
         count = log.count()
-        if count != _int(request.POST.get("expected")):
+        if count != id_param(request.POST.get("expected")):
             messages.error(
                 request,
                 f"{count} drawings match these filters now, not "
@@ -311,7 +299,7 @@ def publish(request: HttpRequest, project_id: int) -> HttpResponse:
             )
             return _back(request, project)
         matching = log.ids
-    revision_ids = [i for i in (_int(v) for v in request.POST.getlist("revision")) if i][:1000]
+    revision_ids = [i for i in (id_param(v) for v in request.POST.getlist("revision")) if i][:1000]
     report = PublishReport()
     if drawing_ids or matching is not None:
         bulk = (

@@ -9,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from sheetflow.common.errors import ServiceError
+from sheetflow.common.request import id_param
 from sheetflow.drawings import selectors, services
 from sheetflow.drawings.forms import DisciplineForm, NameForm
-from sheetflow.drawings.views import _int, _user, rights
+from sheetflow.drawings.views import _user, rights
 from sheetflow.projects.permissions import Action, get_project
 
 
@@ -61,7 +62,7 @@ def _apply(request: HttpRequest, project: object, what: str, op: str) -> None:
         messages.success(request, "Discipline map saved.")
         return
     form = NameForm(post)
-    target_id = _int(post.get("id"))
+    target_id = id_param(post.get("id"))
     if what == "area":
         if op == "create":
             name = _valid_name(form)

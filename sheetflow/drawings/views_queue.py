@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sheetflow.common.errors import ServiceError
+from sheetflow.common.request import id_param
 from sheetflow.drawings import review, services
-from sheetflow.drawings.views import _int, _user, report_messages, rights
+from sheetflow.drawings.views import _user, report_messages, rights
 from sheetflow.projects.permissions import Action, get_project
 
 PAGE_SIZE = 50
@@ -109,8 +110,8 @@ def queue_publish(request: HttpRequest, project_id: int) -> HttpResponse:
             **rights(user, project),
         }
         return render(request, "drawings/queue_confirm.html", context)
-    one = _int(params.get("revision"))
-    expected = _int(params.get("expected"))
+    one = id_param(params.get("revision"))
+    expected = id_param(params.get("expected"))
     try:
         report = services.queue_publish(
             user=user,

@@ -10,11 +10,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from sheetflow.common.request import id_param
 from sheetflow.drawings import selectors
 from sheetflow.drawings.blobs import blob_open
 from sheetflow.drawings.models import ComparisonStatus, Revision, SheetComparison
 from sheetflow.drawings.services.comparing import comparison_request
-from sheetflow.drawings.views import LOG_PARAMS, _int, _user, log_filters, rights
+from sheetflow.drawings.views import LOG_PARAMS, _user, log_filters, rights
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
 
@@ -60,7 +61,7 @@ def _pair(
     user = _user(request)
     found = []
     for key in ("a", "b"):
-        revision_id = _int(request.GET.get(key))
+        revision_id = id_param(request.GET.get(key))
         revision = None
         if revision_id:
             revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
