@@ -17,7 +17,7 @@ from sheetflow.webhooks.events import emit, subscribers
 from sheetflow.webhooks.models import EventType, PublishCursor
 
 if TYPE_CHECKING:
-    from sheetflow.connections.engine.copy import Window
+    from sheetflow.connections.engine.applied import NewCopies
 
 # Revisions listed in one event; more are counted in ``total``.
 LISTED = 1000
@@ -100,7 +100,7 @@ def sync_failing(connection: Connection) -> None:
     emit(EventType.SYNC_FAILING, dict.fromkeys(_both(connection), data))
 
 
-def revisions_copied(connection: Connection, window: Window) -> None:
+def revisions_copied(connection: Connection, window: NewCopies) -> None:
     """A live sync window created copies: one event per window, listing the revisions."""
     up, down = _both(connection)
     if not subscribers([up, down], EventType.REVISIONS_COPIED):

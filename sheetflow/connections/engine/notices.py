@@ -7,6 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from sheetflow.connections.engine.applied import NewCopies
 from sheetflow.connections.engine.copy import Window
 from sheetflow.connections.models import Connection
 from sheetflow.connections.notices import connection_path
@@ -53,6 +54,16 @@ def announce_initial_complete(connection: Connection) -> None:
         copied=connection.initial_copied,
     )
     webhooks.initial_sync_complete(connection)
+
+
+def new_copies_applied(items: list[NewCopies]) -> None:
+    """Windows created copies (called inside their transaction): tell each downstream once."""
+    from sheetflow.connections.engine.tasks import announce_new_sheets_task
+
+    for item in items:
+        # Rendering the message is left to a task, off the path to the next downstream.
+        announce_new_sheets_task.enqueue(item.connection_id, item.revision_ids, item.total)
+        webhooks.revisions_copied(Connection.objects.get(pk=item.connection_id), item)
 
 
 def new_copy_ids(window: Window) -> list[int]:

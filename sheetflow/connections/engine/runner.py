@@ -25,12 +25,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from sheetflow.common.retry import retry_deadlocks
+from sheetflow.connections.engine.applied import NewCopies
 from sheetflow.connections.engine.copy import Applied, Window, apply_window
-from sheetflow.connections.engine.notices import announce_initial_complete, new_copy_ids
+from sheetflow.connections.engine.notices import (
+    announce_initial_complete,
+    new_copies_applied,
+    new_copy_ids,
+)
 from sheetflow.connections.models import Connection, State, SyncRun
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Revision
-from sheetflow.webhooks import hooks as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -183,11 +187,18 @@ def _apply_one_window(connection_id: int, owner: str, high: int) -> tuple[Applie
         if applied.created:
             _render_missing_copies(window)
         if not initial and applied.created:
-            from sheetflow.connections.engine.tasks import announce_new_sheets_task
-
-            # Rendering the message is left to a task, off the path to the next downstream.
-            announce_new_sheets_task.enqueue(connection_id, new_copy_ids(window), applied.created)
-            webhooks.revisions_copied(conn, window)
+            new_copies_applied(
+                [
+                    NewCopies(
+                        connection_id=connection_id,
+                        downstream_id=window.downstream_id,
+                        seq=window.seq,
+                        now=window.now,
+                        total=applied.created,
+                        revision_ids=new_copy_ids(window),
+                    )
+                ]
+            )
         if initial and hi >= high:
             Connection.objects.filter(pk=connection_id).update(initial_done_at=now)
             conn.refresh_from_db()
