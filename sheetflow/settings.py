@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "sheetflow.connections",
     "sheetflow.notifications",
     "sheetflow.webhooks",
+    # Last: its commands (demo, serve, worker, bench) wire every app above together.
+    "sheetflow.cli",
 ]
 
 MIDDLEWARE = [

@@ -31,7 +31,3 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["sheetflow", *args])
-
-
-if __name__ == "__main__":
-    main()
