@@ -106,13 +106,6 @@ def _load_sections() -> None:
     # Each app's benchmark module registers its sections on import.
     import importlib
     import pkgutil
-    import sys
-    from pathlib import Path
-
-    # The sections build their data with the test suite's cast and factories.
-    root = str(Path(__file__).resolve().parent.parent)
-    if root not in sys.path:
-        sys.path.insert(0, root)
 
     import bench as package
 

@@ -119,8 +119,8 @@ def chaos(options: Options) -> None:
     from django.db import connection
 
     from bench.sync import _company, _downstream_of
-    from tests.chaos.harness import WORKER_ENV, Workers
-    from tests.drawings.factories import publish_sheets, upload_sheets
+    from sheetflow.testing.drawings import publish_sheets, upload_sheets
+    from sheetflow.testing.workers import WORKER_ENV, Workers
 
     if connection.vendor != "postgresql":
         line("skipped", "needs PostgreSQL (set DATABASE_URL): several workers at once")

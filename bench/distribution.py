@@ -27,8 +27,8 @@ def _world(downstreams: int, drawings: int) -> tuple[Any, Any]:
     from sheetflow.drawings import sequence
     from sheetflow.drawings.models import Area, Drawing, Revision
     from sheetflow.projects.services import project_create
-    from tests.cast import build_cast
-    from tests.drawings.factories import upload_sheets
+    from sheetflow.testing.cast import build_cast
+    from sheetflow.testing.drawings import upload_sheets
 
     cast = build_cast()
     up = cast.gc_project

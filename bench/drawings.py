@@ -15,7 +15,7 @@ BASELINE = 1_000
 
 
 def _cast() -> Any:
-    from tests.cast import build_cast
+    from sheetflow.testing.cast import build_cast
 
     return build_cast()
 
@@ -32,7 +32,7 @@ def _fill(project: Any, user: Any, revisions: int) -> None:
     from sheetflow.drawings.models import Drawing, DrawingSet, Revision
     from sheetflow.drawings.selectors import areas
     from sheetflow.drawings.services import revision_render, revisions_publish
-    from tests.drawings.factories import upload_sheets
+    from sheetflow.testing.drawings import upload_sheets
 
     seeds = upload_sheets(project, user, ["X-001", "X-002"])
     for seed in seeds:

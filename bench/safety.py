@@ -78,7 +78,7 @@ def pdf_safety(options: Options) -> None:
     from bench import hostile
     from sheetflow.drawings.blobs import blob_put
     from sheetflow.drawings.models import Revision
-    from tests.drawings.factories import publish_sheets, upload_sheets
+    from sheetflow.testing.drawings import publish_sheets, upload_sheets
 
     upstream = _company("Safety GC")
     publish_sheets(upstream.project, upstream.admin, 1, numbers=["S-000"])

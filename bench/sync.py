@@ -53,7 +53,7 @@ def _downstream_of(upstream: Side, name: str) -> tuple[Side, Any]:
 
 
 def _worker(*args: str, **env: str) -> subprocess.Popen[bytes]:
-    from tests.worker_processes import worker_env
+    from sheetflow.testing.workers import worker_env
 
     return subprocess.Popen(
         [sys.executable, "-m", "sheetflow.cli", "worker", "--interval", "0.05", *args],
@@ -260,7 +260,7 @@ def _publish_and_wait(upstream: Side, revision: Any, downstreams: list[Any]) -> 
 
 @section("sync-latency", "publish-to-visible in 20 connected downstreams, running workers")
 def latency(options: Options) -> None:
-    from tests.drawings.factories import publish_sheets, upload_sheets
+    from sheetflow.testing.drawings import publish_sheets, upload_sheets
 
     upstream = _company("Latency GC")
     publish_sheets(upstream.project, upstream.admin, 3, numbers=["L-001", "L-002", "L-003"])
@@ -326,7 +326,7 @@ def _prepared(upstream: Side, prefix: str, count: int) -> list[Any]:
     would send every downstream one more pass, so they are done before the clock starts.
     """
     from sheetflow.drawings.services import revision_render
-    from tests.drawings.factories import publish_sheets, upload_sheets
+    from sheetflow.testing.drawings import publish_sheets, upload_sheets
 
     seed = publish_sheets(upstream.project, upstream.admin, 1, numbers=[f"{prefix}-000"])
     waiting = upload_sheets(

@@ -81,7 +81,7 @@ def _revisions(project: Any, user: Any, sheets: list[tuple[str, bytes, str]]) ->
         upload_confirm,
         upload_create,
     )
-    from tests.drawings.factories import as_upload
+    from sheetflow.testing.drawings import as_upload
 
     area = Area.objects.filter(project=project).first()
     made = []
@@ -156,7 +156,7 @@ def viewer(options: Options) -> None:
 
     from sheetflow.drawings.models import SheetComparison
     from sheetflow.drawings.services.comparing import comparison_compute, comparison_request
-    from tests.cast import build_cast
+    from sheetflow.testing.cast import build_cast
 
     cast = build_cast()
     project, user = cast.gc_project, cast.gc_pm

@@ -41,11 +41,15 @@ def upload_sheets(
     received_date: dt.date = DATE,
 ) -> list[Revision]:
     """Upload and confirm one sheet per number (unpublished revisions)."""
+    if area is None:
+        area = Area.objects.filter(project=project, deleted_at__isnull=True).first()
+        if area is None:
+            raise ValueError(f"project {project.pk} has no area to upload into")
     upload = upload_create(
         project=project,
         user=user,
         files=[as_upload(sheet_pdf(numbers, revision=revision))],
-        area=area or Area.objects.filter(project=project, deleted_at__isnull=True).first(),  # type: ignore[arg-type]
+        area=area,
         drawing_set=drawing_set,
         drawing_date=drawing_date,
         received_date=received_date,

@@ -1,16 +1,29 @@
-"""Start real `sheetflow worker` processes against the test database."""
+"""Real `sheetflow worker` processes against the test database (tests and the bench)."""
 
 from __future__ import annotations
 
 import os
+import random
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+# The folder holding the sheetflow package (the checkout, or site-packages when installed).
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+# Workers under chaos: small renderings, windows of a few dozen changes (a copy takes many
+# transactions, so kills land inside it) and a render retry soon after a killed worker drops one.
+WORKER_ENV = {
+    "DRAWINGS_THUMBNAIL_WIDTH": "100",
+    "DRAWINGS_IMAGE_WIDTH": "200",
+    "DRAWINGS_RENDER_RETRY_SECONDS": "5",
+    "SYNC_INITIAL_WINDOW": "40",
+}
 
 
 def worker_env(**extra: str) -> dict[str, str]:
@@ -53,3 +66,24 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class Workers:
+    """Worker processes, one of them SIGKILLed and replaced now and then."""
+
+    def __init__(self, count: int, env: dict[str, str]) -> None:
+        self.env = env
+        self.processes = [start_worker(**env) for _ in range(count)]
+        self.lock = threading.Lock()
+
+    def kill_one(self, rng: random.Random) -> None:
+        with self.lock:
+            i = rng.randrange(len(self.processes))
+            victim = self.processes[i]
+            os.kill(victim.pid, signal.SIGKILL)
+            victim.wait()
+            self.processes[i] = start_worker(**self.env)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            stop(process)

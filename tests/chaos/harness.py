@@ -4,9 +4,7 @@ upstream project and several downstreams sync. Used by the chaos test and the be
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
 import threading
 import time
 from collections import Counter
@@ -23,19 +21,10 @@ from sheetflow.drawings.models import Area, Revision
 from sheetflow.drawings.services import area_create
 from sheetflow.projects.models import Level, Project
 from sheetflow.projects.services import member_add, project_create
+from sheetflow.testing.workers import WORKER_ENV, Workers
 from tests.cast import Cast
 from tests.connections.sync_helpers import connect
 from tests.drawings.factories import sheet_pdf
-from tests.worker_processes import start_worker, stop
-
-# Small renderings, windows of a few dozen changes (a copy takes many transactions, so kills
-# land inside it) and a render retry soon after a killed worker drops one.
-WORKER_ENV = {
-    "DRAWINGS_THUMBNAIL_WIDTH": "100",
-    "DRAWINGS_IMAGE_WIDTH": "200",
-    "DRAWINGS_RENDER_RETRY_SECONDS": "5",
-    "SYNC_INITIAL_WINDOW": "40",
-}
 
 
 @dataclass
@@ -52,27 +41,6 @@ class Outcome:
     rendered_after: float = 0.0  # and every sheet has its thumbnail
     failures: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
-
-
-class Workers:
-    """Worker processes, one of them SIGKILLed and replaced now and then."""
-
-    def __init__(self, count: int, env: dict[str, str]) -> None:
-        self.env = env
-        self.processes = [start_worker(**env) for _ in range(count)]
-        self.lock = threading.Lock()
-
-    def kill_one(self, rng: random.Random) -> None:
-        with self.lock:
-            i = rng.randrange(len(self.processes))
-            victim = self.processes[i]
-            os.kill(victim.pid, signal.SIGKILL)
-            victim.wait()
-            self.processes[i] = start_worker(**self.env)
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            stop(process)
 
 
 class Chaos:
