@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -17,16 +19,35 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """A yes/no variable; anything else stops the start (a typo must not quietly mean "no")."""
+    value = os.environ.get(name, "").strip().lower()
+    if value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    accepted = ", ".join(TRUE_WORDS + FALSE_WORDS)
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a yes/no value; use one of {accepted}."
+    )
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not a whole number (e.g. {default})."
+        ) from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -203,36 +224,59 @@ if S3_BUCKET:
     )
 
 
-def _email_settings(url: str) -> dict[str, object]:
-    """Translate EMAIL_URL (smtp://user:pass@host:port, console://, file:///dir, locmem://)."""
-    from urllib.parse import unquote, urlparse
+@dataclass(frozen=True)
+class EmailSettings:
+    """Django's EMAIL_* settings as EMAIL_URL gives them (the rest keep Django's defaults)."""
 
+    backend: str
+    host: str = "localhost"
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_ssl: bool = False
+    use_tls: bool = False
+    timeout: int | None = None
+    file_path: str | None = None
+
+
+def email_settings(url: str) -> EmailSettings:
+    """Translate EMAIL_URL (smtp://user:pass@host:port, console://, file:///dir, locmem://)."""
     parsed = urlparse(url)
     scheme = parsed.scheme
     if scheme in {"smtp", "smtps", "submission"}:
-        return {
-            "EMAIL_BACKEND": "sheetflow.common.mail.EmailBackend",
-            "EMAIL_HOST": parsed.hostname or "localhost",
-            "EMAIL_PORT": parsed.port or (465 if scheme == "smtps" else 25),
-            "EMAIL_HOST_USER": unquote(parsed.username or ""),
-            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
-            "EMAIL_USE_SSL": scheme == "smtps",
-            "EMAIL_USE_TLS": scheme == "submission",
-            "EMAIL_TIMEOUT": 10,
-        }
+        return EmailSettings(
+            backend="sheetflow.common.mail.EmailBackend",
+            host=parsed.hostname or "localhost",
+            port=parsed.port or (465 if scheme == "smtps" else 25),
+            user=unquote(parsed.username or ""),
+            password=unquote(parsed.password or ""),
+            use_ssl=scheme == "smtps",
+            use_tls=scheme == "submission",
+            timeout=10,
+        )
     if scheme == "file":
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": parsed.path or str(DATA_DIR / "mail"),
-        }
+        return EmailSettings(
+            backend="django.core.mail.backends.filebased.EmailBackend",
+            file_path=parsed.path or str(DATA_DIR / "mail"),
+        )
     if scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        return EmailSettings(backend="django.core.mail.backends.locmem.EmailBackend")
     if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return EmailSettings(backend="django.core.mail.backends.console.EmailBackend")
     raise ImproperlyConfigured(f"Unsupported EMAIL_URL scheme: {scheme!r}")
 
 
-globals().update(_email_settings(env_str("EMAIL_URL", f"file://{DATA_DIR / 'mail'}")))
+_email = email_settings(env_str("EMAIL_URL", f"file://{DATA_DIR / 'mail'}"))
+EMAIL_BACKEND = _email.backend
+EMAIL_HOST = _email.host
+EMAIL_PORT = _email.port
+EMAIL_HOST_USER = _email.user
+EMAIL_HOST_PASSWORD = _email.password
+EMAIL_USE_SSL = _email.use_ssl
+EMAIL_USE_TLS = _email.use_tls
+EMAIL_TIMEOUT = _email.timeout
+if _email.file_path is not None:
+    EMAIL_FILE_PATH = _email.file_path
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sheetflow <sheetflow@localhost>")
 
 TASKS = {
