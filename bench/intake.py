@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench import Options, line, section
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
+
+    from sheetflow.drawings.pdf import Sheet
 
 REAL = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "real"
 
@@ -14,7 +20,7 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.upper().split()) == " ".join(b.upper().split())
 
 
-def _split(data: bytes, name: str) -> list:  # type: ignore[type-arg]
+def _split(data: bytes, name: str) -> list[Sheet]:
     from sheetflow.drawings import pdf
 
     doc = pdf.open_pdf(data, name)
@@ -72,10 +78,10 @@ def _split_cost(data: bytes) -> tuple[float, float]:
             times.append(time.perf_counter() - start)
         return min(times)
 
-    def bounded_text_only(page: object) -> None:
+    def bounded_text_only(page: pdfium.PdfPage) -> None:
         # What split did before: the text page and the text of the bottom-right quarter.
-        textpage = page.get_textpage()  # type: ignore[attr-defined]
-        width, height = page.get_size()  # type: ignore[attr-defined]
+        textpage = page.get_textpage()
+        width, height = page.get_size()
         textpage.get_text_bounded(left=width * 0.55, bottom=0, right=width, top=height * 0.4)
         textpage.close()
 

@@ -84,13 +84,15 @@ def _revisions(project: Any, user: Any, sheets: list[tuple[str, bytes, str]]) ->
     from sheetflow.testing.drawings import as_upload
 
     area = Area.objects.filter(project=project).first()
+    if area is None:
+        raise RuntimeError("the project has no area")
     made = []
     for day, (name, data, number) in enumerate(sheets, start=1):
         upload = upload_create(
             project=project,
             user=user,
             files=[as_upload(data, name)],
-            area=area,  # type: ignore[arg-type]
+            area=area,
             drawing_set=None,
             drawing_date=dt.date(2026, 1, day),
             received_date=dt.date(2026, 1, day),
@@ -106,12 +108,14 @@ def _revisions(project: Any, user: Any, sheets: list[tuple[str, bytes, str]]) ->
 def _server() -> Any:
     """The site on a local port in a thread, sharing this process's database connection."""
     from django.db import connections
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.sqlite3.base import DatabaseWrapper as SQLite
     from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
-    shared = {
+    shared: dict[str, BaseDatabaseWrapper] = {
         conn.alias: conn
         for conn in connections.all()
-        if conn.vendor == "sqlite" and conn.is_in_memory_db()  # type: ignore[attr-defined]
+        if isinstance(conn, SQLite) and conn.is_in_memory_db()
     }
     for conn in shared.values():
         conn.inc_thread_sharing()

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -9,8 +11,10 @@ class CompanyAdmin(admin.ModelAdmin[Company]):
     search_fields = ["name"]
 
 
+# Django's UserAdmin is typed for AbstractUser; ours is an AbstractBaseUser whose fields are
+# all named below, hence Any.
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[Any]):
     ordering = ["email"]
     list_display = ["email", "full_name", "company", "is_company_admin", "is_active"]
     list_filter = ["is_company_admin", "is_active", "company"]

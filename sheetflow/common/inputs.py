@@ -97,13 +97,14 @@ def guard_multipart(request: HttpRequest) -> None:
     Parsing stays lazy so a view can still choose its upload handlers (e.g. to stream large
     files to disk) before the body is read.
     """
-    original = request._load_post_and_files  # type: ignore[attr-defined]
+    original = request._load_post_and_files
 
     def load_and_check() -> None:
         original()
         check_multipart(request)
 
-    request._load_post_and_files = load_and_check  # type: ignore[attr-defined,method-assign]
+    # Replaced on this one request, so that Django's own lazy parsing runs the check.
+    request._load_post_and_files = load_and_check  # type: ignore[method-assign]
 
 
 class CheckedParser(Parser):

@@ -155,7 +155,9 @@ class DeadlockRetryMiddleware:
         request._sheetflow_view = (view, args, kwargs)  # type: ignore[attr-defined]
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
-        called = getattr(request, "_sheetflow_view", None)
+        called: tuple[Callable[..., HttpResponse], Any, Any] | None = getattr(
+            request, "_sheetflow_view", None
+        )
         if called is None or transaction.get_connection().in_atomic_block:
             return None
         view, args, kwargs = called

@@ -1,6 +1,7 @@
 """Read-mostly admin views: the lifecycle goes through the services, not through forms here."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from sheetflow.connections.models import (
     CompanyConnectionSetting,
@@ -25,7 +26,7 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
     list_select_related = ["upstream", "downstream"]
     inlines = [EventInline]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj: Connection | None = None) -> list[str]:
         return [f.name for f in Connection._meta.fields]
 
 

@@ -278,6 +278,7 @@ def downstream_connections(project: Project) -> QuerySet[Connection]:
 def downstream_row(conn: Connection) -> DownstreamRow:
     """One connection of ``downstream_connections`` as the view shows it."""
     status = sync_status(conn, with_runs=False)
+    # `waiting` is annotated by downstream_connections, unknown to the Connection type.
     waiting = (conn.waiting or 0) if conn.state == State.CONNECTED else 0  # type: ignore[attr-defined]
     return DownstreamRow(conn, waiting, status.behind_changes, status.behind_seconds)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import IO
+from typing import IO, cast
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -99,7 +99,7 @@ def tracked_writes() -> Iterator[list[Blob]]:
 
 
 def blob_open(blob: Blob) -> IO[bytes]:
-    return default_storage.open(blob.path, "rb")  # type: ignore[no-any-return]
+    return default_storage.open(blob.path, "rb")
 
 
 def blob_stream(blob: Blob) -> IO[bytes]:
@@ -113,7 +113,7 @@ def blob_stream(blob: Blob) -> IO[bytes]:
     if isinstance(default_storage, S3Storage):
         key = default_storage._normalize_name(blob.path)  # the bucket prefix, if configured
         body = default_storage.bucket.Object(key).get()["Body"]
-        return body  # type: ignore[no-any-return]
+        return cast("IO[bytes]", body)  # botocore's StreamingBody, read as a binary file
     return blob_open(blob)
 
 

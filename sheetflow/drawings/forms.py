@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from sheetflow.drawings.models import (
@@ -20,6 +21,13 @@ from sheetflow.drawings.models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def choose_from(field: forms.Field, queryset: QuerySet[Any]) -> None:
+    """Offer the rows of this project only (the fields are declared with none)."""
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{field!r} is not a model choice field")
+    field.queryset = queryset
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -62,8 +70,8 @@ class UploadForm(forms.Form):
             **(kwargs.get("initial") or {}),
         }
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
-        self.fields["drawing_set"].queryset = sets  # type: ignore[attr-defined]
+        choose_from(self.fields["area"], areas)
+        choose_from(self.fields["drawing_set"], sets)
 
 
 class DrawingForm(forms.Form):
@@ -76,7 +84,7 @@ class DrawingForm(forms.Form):
 
     def __init__(self, *args: Any, areas: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
+        choose_from(self.fields["area"], areas)
 
 
 class RevisionForm(forms.Form):
@@ -90,7 +98,7 @@ class RevisionForm(forms.Form):
 
     def __init__(self, *args: Any, sets: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["drawing_set"].queryset = sets  # type: ignore[attr-defined]
+        choose_from(self.fields["drawing_set"], sets)
 
 
 class NameForm(forms.Form):

@@ -34,7 +34,7 @@ from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection
 from multiprocessing.context import set_spawning_popen
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 
@@ -117,11 +117,12 @@ class _Popen(popen_forkserver.Popen):
             reduction.dump(process_obj, buf)
         finally:
             set_spawning_popen(None)
+        # multiprocessing's own launch steps, absent from typeshed (private in the stdlib).
         self.sentinel, w = forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]
         _parent_w = os.dup(w)
         self.finalizer = util.Finalize(
             self,
-            util.close_fds,  # type: ignore[attr-defined]
+            util.close_fds,  # type: ignore[attr-defined]  # private in the stdlib, as above
             (_parent_w, self.sentinel),
         )
         with open(w, "wb", closefd=True) as f:
@@ -234,7 +235,7 @@ def run(
         raise error
     if status == "error":
         raise PdfJobError(f"{name}: {payload}")
-    return payload  # type: ignore[no-any-return]
+    return cast(T, payload)  # what func returned, pickled back by the child
 
 
 # --- The jobs (run in the child; they call the pure functions of pdf.py) -------------------

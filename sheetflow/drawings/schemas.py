@@ -93,6 +93,10 @@ class SetRef(Schema):
     name: str
 
 
+def _optional_url(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 class RevisionOut(Schema):
     id: int
     uuid: UUID
@@ -117,19 +121,19 @@ class RevisionOut(Schema):
     @staticmethod
     def resolve_sheet_url(obj: Revision | dict[str, object]) -> str:
         if isinstance(obj, dict):
-            return obj["sheet_url"]  # type: ignore[return-value]
+            return str(obj["sheet_url"])
         return file_url(obj, "sheet") or ""
 
     @staticmethod
     def resolve_thumbnail_url(obj: Revision | dict[str, object]) -> str | None:
         if isinstance(obj, dict):
-            return obj["thumbnail_url"]  # type: ignore[return-value]
+            return _optional_url(obj["thumbnail_url"])
         return file_url(obj, "thumbnail")
 
     @staticmethod
     def resolve_image_url(obj: Revision | dict[str, object]) -> str | None:
         if isinstance(obj, dict):
-            return obj["image_url"]  # type: ignore[return-value]
+            return _optional_url(obj["image_url"])
         return file_url(obj, "image")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.utils import timezone
 from django_tasks import task
@@ -25,7 +26,7 @@ def render_revisions(revision_ids: list[int]) -> None:
     from sheetflow.drawings.services.rendering import revision_render
 
     for revision_id in revision_ids:
-        retry_deadlocks(lambda rid=revision_id: revision_render(revision_id=rid))  # type: ignore[misc]
+        retry_deadlocks(partial(revision_render, revision_id=revision_id))
 
 
 def render_copies_later(revision_ids: list[int]) -> None:

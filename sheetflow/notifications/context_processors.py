@@ -13,4 +13,4 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(user=user)}  # type: ignore[arg-type]
+    return {"unread_notifications": unread_count(user=user)}

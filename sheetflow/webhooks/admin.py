@@ -4,7 +4,7 @@ from sheetflow.webhooks.models import Delivery, Endpoint, Event
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
+class EndpointAdmin(admin.ModelAdmin[Endpoint]):
     list_display = ("url", "project", "is_active", "failing_since", "created_at")
     list_filter = ("is_active",)
     # The signing secret never shows, not even to staff.
@@ -13,14 +13,14 @@ class EndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(admin.ModelAdmin[Event]):
     list_display = ("uuid", "type", "project", "created_at")
     list_filter = ("type",)
     raw_id_fields = ("project",)
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     list_display = ("event", "endpoint", "status", "attempts", "response_code", "next_attempt_at")
     list_filter = ("status",)
     raw_id_fields = ("event", "endpoint")

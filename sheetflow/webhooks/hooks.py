@@ -189,7 +189,8 @@ def _announce_published(conn: Connection, listening: dict[int, list[Any]]) -> in
         def entries(revs: list[Revision], copies: list[Revision]) -> list[dict[str, Any]]:
             items = revisions_data(revs)
             for item, copy in zip(items, copies, strict=True):
-                item["published_downstream_at"] = copy.published_at.isoformat()  # type: ignore[union-attr]
+                assert copy.published_at is not None  # found by published_at above
+                item["published_downstream_at"] = copy.published_at.isoformat()
                 item["published_downstream_by"] = people[copy.pk]
             return items
 

@@ -198,10 +198,10 @@ def revision_update(
         revision.drawing_date = drawing_date
     if received_date is not None:
         revision.received_date = received_date
-    if drawing_set is not False:
+    if not isinstance(drawing_set, bool):  # False leaves the set as it is
         if isinstance(drawing_set, DrawingSet) and drawing_set.project_id != revision.project_id:
             raise ServiceError("That set belongs to another project.", code="set_not_found")
-        revision.drawing_set = drawing_set  # type: ignore[assignment]
+        revision.drawing_set = drawing_set
     with sequence.changing(revision.project_id):
         if revision_unique_clash(
             drawing=drawing,
