@@ -12,6 +12,7 @@ from sheetflow.accounts.models import Company, User
 from sheetflow.common.errors import Conflict, Forbidden, NotFound, ServiceError
 from sheetflow.connections import hooks, rules
 from sheetflow.connections.models import (
+    MAX_REASON,
     ApprovalMode,
     CompanyConnectionSetting,
     Connection,
@@ -294,8 +295,10 @@ def connection_disconnect(
         )
     if not reason:
         raise ServiceError("Give a reason for disconnecting.", code="reason_required")
-    if len(reason) > 2000:
-        raise ServiceError("Keep the reason under 2,000 characters.", code="reason_too_long")
+    if len(reason) > MAX_REASON:
+        raise ServiceError(
+            f"Keep the reason under {MAX_REASON:,} characters.", code="reason_too_long"
+        )
     with transaction.atomic():
         connection = _locked(connection)
         _expect(connection, State.CONNECTED, "disconnected")

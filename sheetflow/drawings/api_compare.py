@@ -9,9 +9,10 @@ from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import errors
 from sheetflow.common.errors import NotFound, ServiceError
+from sheetflow.common.request import MAX_ID
 from sheetflow.drawings import selectors
 from sheetflow.drawings.blobs import blob_open
 from sheetflow.drawings.models import ComparisonStatus, Revision, SheetComparison
@@ -25,8 +26,8 @@ IMAGES = {"overlay": "overlay", "a": "image_a", "b": "image_b"}
 
 
 class PairIn(Schema):
-    a: int = Field(..., ge=1, le=2**62, description="The first (older) revision: red.")
-    b: int = Field(..., ge=1, le=2**62, description="The second (newer) revision: blue.")
+    a: int = Field(..., ge=1, le=MAX_ID, description="The first (older) revision: red.")
+    b: int = Field(..., ge=1, le=MAX_ID, description="The second (newer) revision: blue.")
 
 
 class RegionOut(Schema):
@@ -54,7 +55,7 @@ class ComparisonOut(Schema):
 
 
 def _pair(request: HttpRequest, project_id: int, pair: PairIn) -> tuple[Revision, Revision]:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     rev_a = selectors.revision_get(user=user, project=project, revision_id=pair.a)
     rev_b = selectors.revision_get(user=user, project=project, revision_id=pair.b)

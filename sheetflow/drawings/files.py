@@ -9,8 +9,9 @@ browser history, logs or a forwarded page. Blobs never change, so browsers cache
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 
+from sheetflow.common.errors import NotFound
 from sheetflow.common.http import content_disposition
 from sheetflow.drawings.blobs import blob_stream
 from sheetflow.drawings.models import Blob, Revision
@@ -21,10 +22,10 @@ KINDS = ("sheet", "thumbnail", "image")
 def revision_file(revision: Revision, kind: str, *, download: bool = False) -> FileResponse:
     """Stream one of a revision's blobs; blobs never change, so caches may keep them."""
     if kind not in KINDS:
-        raise Http404("No such file.")
+        raise NotFound("No such file.")
     blob: Blob | None = getattr(revision, kind)
     if blob is None:
-        raise Http404("Not rendered yet.")
+        raise NotFound("Not rendered yet.")
     name = f"{revision.drawing.number} rev {revision.revision_number}"
     filename = f"{name}.pdf" if kind == "sheet" else f"{name} {kind}.png"
     response = FileResponse(blob_stream(blob), content_type=blob.content_type)
