@@ -11,7 +11,7 @@ from sheetflow.common.errors import Forbidden
 def request_user(request: HttpRequest) -> User:
     """The request's user; only called where sign-in (page or API) was already required."""
     user = request.user
-    if not isinstance(user, User) or not user.is_active:
+    if not isinstance(user, User):
         # Unreachable behind login_required or the API's authentication: refuse, never guess.
         raise Forbidden("Sign in first.", code="not_authenticated")
     return user

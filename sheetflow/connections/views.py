@@ -18,7 +18,7 @@ from sheetflow.common.errors import Forbidden, NotFound, ServiceError
 from sheetflow.common.request import id_param
 from sheetflow.connections import rules, selectors, services
 from sheetflow.connections.engine.status import sync_status
-from sheetflow.connections.models import MAX_REASON, ApprovalMode, Connection, State
+from sheetflow.connections.models import ApprovalMode, Connection, State
 from sheetflow.notifications import selectors as lists
 from sheetflow.notifications.list_choice import list_choice
 from sheetflow.notifications.models import MAX_LIST_USERS, ListKind, ListMode
@@ -197,7 +197,7 @@ def approve(request: HttpRequest, project_id: int, connection_id: int) -> HttpRe
 @require_POST
 def reject(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     project, connection = _get(request, project_id, connection_id)
-    reason = request.POST.get("reason", "")[:MAX_REASON]
+    reason = request.POST.get("reason", "")
     return _act(
         request,
         project,
@@ -255,7 +255,7 @@ def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> Htt
     error = None
     reason = ""
     if request.method == "POST":
-        reason = request.POST.get("reason", "")[:MAX_REASON]
+        reason = request.POST.get("reason", "")
         try:
             services.connection_disconnect(
                 user=user,

@@ -187,3 +187,19 @@ def test_the_list_page_refuses_an_unknown_mode(cast: Cast, page_as) -> None:
     page = page_as(cast.gc_pm).post(url, {"kind": "connection", "mode": "some"})
     assert page.status_code == 422
     assert "choose all or specific" in page.content.decode()
+
+
+def test_the_page_refuses_a_too_long_rejection_reason_as_the_api_does(
+    cast: Cast, pending: Connection, page_as, api_as
+) -> None:
+    from sheetflow.connections.models import MAX_REASON
+
+    url = reverse("connections:reject", args=[cast.gc_project.pk, pending.pk])
+    page = page_as(cast.gc_pm).post(url, {"reason": "x" * (MAX_REASON + 1)}, follow=True)
+    assert f"Keep the reason under {MAX_REASON:,} characters." in page.content.decode()
+    assert Connection.objects.get(pk=pending.pk).state == State.PENDING
+    answer = api_as(cast.gc_pm).post(
+        f"/connections/{pending.pk}/reject", {"reason": "x" * (MAX_REASON + 1)}
+    )
+    assert answer.status_code == 422
+    assert Connection.objects.get(pk=pending.pk).state == State.PENDING

@@ -249,7 +249,10 @@ def upload_sheet_get(*, upload: Upload, index: int) -> UploadSheet:
 
 
 def upload_discard(*, upload: Upload) -> None:
-    """Drop a pending upload (its sheet blobs go with the next purge)."""
+    """Drop a pending upload (its sheet blobs go with the next purge).
+
+    Assumes the upload came from ``upload_get`` for the acting user.
+    """
     upload.delete()
 
 
