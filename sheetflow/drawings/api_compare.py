@@ -11,10 +11,9 @@ from pydantic import Field
 
 from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import errors
-from sheetflow.common.errors import NotFound, ServiceError
+from sheetflow.common.errors import ServiceError
 from sheetflow.common.request import MAX_ID
-from sheetflow.drawings import selectors
-from sheetflow.drawings.blobs import blob_open
+from sheetflow.drawings import files, selectors
 from sheetflow.drawings.models import ComparisonStatus, Revision, SheetComparison
 from sheetflow.drawings.services.comparing import comparison_request
 from sheetflow.projects.permissions import Action, get_project
@@ -22,7 +21,6 @@ from sheetflow.projects.permissions import Action, get_project
 router = Router(tags=["compare"])
 
 P = "/projects/{project_id}"
-IMAGES = {"overlay": "overlay", "a": "image_a", "b": "image_b"}
 
 
 class PairIn(Schema):
@@ -142,16 +140,4 @@ def comparison_image(
 ) -> FileResponse:
     """A computed comparison's PNG: ``overlay``, or ``a`` or ``b`` (the aligned renderings)."""
     rev_a, rev_b = _pair(request, project_id, pair)
-    if kind not in IMAGES:
-        raise NotFound("No such image: overlay, a or b.")
-    comparison = (
-        SheetComparison.objects.filter(sha_a=rev_a.sheet_id, sha_b=rev_b.sheet_id)
-        .select_related(IMAGES[kind])
-        .first()
-    )
-    blob = getattr(comparison, IMAGES[kind]) if comparison else None
-    if blob is None:
-        raise NotFound("This comparison is not computed yet.")
-    response = FileResponse(blob_open(blob), content_type="image/png")
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
-    return response
+    return files.comparison_image(rev_a, rev_b, kind)

@@ -14,14 +14,12 @@ from sheetflow.accounts.authed import request_user
 from sheetflow.common.errors import NotFound
 from sheetflow.common.request import id_param
 from sheetflow.drawings import selectors
-from sheetflow.drawings.blobs import blob_open
+from sheetflow.drawings.files import comparison_image
 from sheetflow.drawings.models import ComparisonStatus, Revision, SheetComparison
 from sheetflow.drawings.services.comparing import comparison_request
 from sheetflow.drawings.views import LOG_PARAMS, log_filters, rights
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
-
-COMPARE_IMAGES = {"overlay": "overlay", "a": "image_a", "b": "image_b"}
 
 
 @login_required
@@ -147,17 +145,6 @@ def compare_image(
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
     rev_a, rev_b = _pair(request, project, drawing.pk)
-    if kind not in COMPARE_IMAGES or rev_a is None or rev_b is None:
+    if rev_a is None or rev_b is None:
         raise NotFound("No such image.")
-    comparison = (
-        SheetComparison.objects.filter(sha_a=rev_a.sheet_id, sha_b=rev_b.sheet_id)
-        .select_related(COMPARE_IMAGES[kind])
-        .first()
-    )
-    blob = getattr(comparison, COMPARE_IMAGES[kind]) if comparison else None
-    if blob is None:
-        raise NotFound("Not computed yet.")
-    response = FileResponse(blob_open(blob), content_type="image/png")
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
-    response["ETag"] = f'"{blob.sha256}"'
-    return response
+    return comparison_image(rev_a, rev_b, kind)
