@@ -18,7 +18,7 @@ from sheetflow.common.errors import Forbidden, NotFound, ServiceError
 from sheetflow.common.request import id_param
 from sheetflow.connections import rules, selectors, services
 from sheetflow.connections.engine.status import sync_status
-from sheetflow.connections.models import ApprovalMode, Connection, State
+from sheetflow.connections.models import MAX_REASON, ApprovalMode, Connection, State
 from sheetflow.notifications import selectors as lists
 from sheetflow.notifications.list_choice import list_choice
 from sheetflow.notifications.models import MAX_LIST_USERS, ListKind, ListMode
@@ -148,6 +148,7 @@ def detail(request: HttpRequest, project_id: int, connection_id: int) -> HttpRes
         "undo_seconds_left": max(0, seconds_left),
         "events": selectors.events_of(connection=connection)[:200],
         "status": sync_status(connection),
+        "max_reason": MAX_REASON,
     }
     return render(request, "connections/detail.html", context)
 
@@ -276,6 +277,7 @@ def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> Htt
         "connection": connection,
         "error": error,
         "reason": reason,
+        "max_reason": MAX_REASON,
     }
     return render(request, "connections/disconnect.html", context, status=400 if error else 200)
 

@@ -194,6 +194,8 @@ def test_the_page_refuses_a_too_long_rejection_reason_as_the_api_does(
 ) -> None:
     from sheetflow.connections.models import MAX_REASON
 
+    detail = reverse("connections:detail", args=[cast.gc_project.pk, pending.pk])
+    assert f'maxlength="{MAX_REASON}"' in page_as(cast.gc_pm).get(detail).content.decode()
     url = reverse("connections:reject", args=[cast.gc_project.pk, pending.pk])
     page = page_as(cast.gc_pm).post(url, {"reason": "x" * (MAX_REASON + 1)}, follow=True)
     assert f"Keep the reason under {MAX_REASON:,} characters." in page.content.decode()
