@@ -2,24 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from sheetflow.accounts.api import router as accounts_router
-from sheetflow.common.api import api
-from sheetflow.connections.api import router as connections_router
-from sheetflow.connections.api_distribution import router as distribution_router
-from sheetflow.drawings.api import router as drawings_router
-from sheetflow.drawings.api_compare import router as compare_router
-from sheetflow.notifications.api import router as notifications_router
-from sheetflow.projects.api import router as projects_router
-from sheetflow.webhooks.api import router as webhooks_router
-
-api.add_router("", accounts_router)
-api.add_router("", projects_router)
-api.add_router("", drawings_router)
-api.add_router("", compare_router)
-api.add_router("", connections_router)
-api.add_router("", distribution_router)
-api.add_router("", notifications_router)
-api.add_router("", webhooks_router)
+from sheetflow.api import api
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list", permanent=False)),
@@ -33,3 +16,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Django's own refusals (no route, the admin) answer like the project's (common.errors).
+handler400 = "sheetflow.common.error_responses.bad_request"
+handler403 = "sheetflow.common.error_responses.permission_denied"
+handler404 = "sheetflow.common.error_responses.page_not_found"

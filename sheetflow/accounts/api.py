@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
@@ -13,11 +12,11 @@ from ninja.security import SessionAuth
 from pydantic import Field
 
 from sheetflow.accounts import selectors, services
-from sheetflow.accounts.backends import retry_after
+from sheetflow.accounts.authed import request_user
+from sheetflow.accounts.backends import sign_in
 from sheetflow.accounts.models import ApiToken, Company, User
 from sheetflow.accounts.services import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 from sheetflow.common.api import ErrorOut, Pagination, errors
-from sheetflow.common.errors import Throttled
 
 router = Router(tags=["accounts"])
 
@@ -85,12 +84,8 @@ def _token_out(token: ApiToken, secret: str) -> TokenCreatedOut:
 @router.post("/tokens", auth=None, response={201: TokenCreatedOut, **errors(401, 422, 429)})
 def token_create_with_password(request: HttpRequest, payload: TokenIn) -> Status[object]:
     """Exchange email and password for a new personal token."""
-    user = authenticate(request, username=payload.email, password=payload.password)
-    wait = retry_after(request)
-    if wait:
-        detail = f"Too many failed attempts; try again in {wait} seconds."
-        raise Throttled(detail, retry_after=wait)
-    if not isinstance(user, User):
+    user = sign_in(request, email=payload.email, password=payload.password)
+    if user is None:
         return Status(401, ErrorOut(detail="Wrong email or password.", code="invalid_credentials"))
     token, secret = services.token_create(
         user=user,
@@ -107,7 +102,7 @@ def token_create_with_password(request: HttpRequest, payload: TokenIn) -> Status
 def my_token_create(request: HttpRequest, payload: NamedTokenIn) -> Status[object]:
     """Create another personal token (signed-in session only: a token cannot make tokens)."""
     token, secret = services.token_create(
-        user=request.user,  # type: ignore[arg-type]
+        user=request_user(request),
         name=payload.name,
         scope=payload.scope,
         expires_in_days=payload.expires_in_days,
@@ -125,24 +120,24 @@ def my_tokens(request: HttpRequest) -> object:
 @router.delete("/me/tokens/{token_id}", response={204: None, **errors(401, 404, 422)})
 def my_token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     """Revoke one of the signed-in user's tokens."""
-    services.token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
+    services.token_revoke(user=request_user(request), token_id=token_id)
     return Status(204, None)
 
 
 @router.get("/me", response={200: UserOut, **errors(401)})
 def me(request: HttpRequest) -> User:
     """The signed-in user."""
-    return request.user  # type: ignore[return-value]
+    return request_user(request)
 
 
 @router.get("/companies", response={200: list[CompanyOut], **errors(401, 422)})
 @paginate(Pagination)
 def companies(request: HttpRequest) -> object:
     """Companies the user works with: their own and those owning projects they are in."""
-    return selectors.companies_for(user=request.user)  # type: ignore[arg-type]
+    return selectors.companies_for(user=request_user(request))
 
 
 @router.get("/companies/{company_id}", response={200: CompanyOut, **errors(401, 404, 422)})
 def company(request: HttpRequest, company_id: int) -> Company:
     """One company the user works with."""
-    return selectors.company_get(user=request.user, company_id=company_id)  # type: ignore[arg-type]
+    return selectors.company_get(user=request_user(request), company_id=company_id)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from sheetflow.accounts import throttle
+from sheetflow.accounts.models import User
+from sheetflow.common.errors import Throttled
 from sheetflow.common.request import client_ip
 
 
 class ThrottledModelBackend(ModelBackend):
     """Every password check made for a request (pages, API, admin) goes through the throttle.
 
-    A throttled attempt raises PermissionDenied, which makes `authenticate()` stop and return
-    None; the seconds to wait are left on the request as ``sign_in_retry_after``.
+    A throttled attempt raises PermissionDenied (Django's way for a backend to stop
+    `authenticate()`, which then returns None, so the admin's sign-in stays a plain refusal);
+    the seconds to wait are left on the request as ``sign_in_retry_after``.
     """
 
     def authenticate(
@@ -46,3 +50,15 @@ class ThrottledModelBackend(ModelBackend):
 def retry_after(request: HttpRequest) -> int:
     """Seconds the last refused sign-in of this request must wait (0 if it was not throttled)."""
     return int(getattr(request, "sign_in_retry_after", 0))
+
+
+def sign_in(request: HttpRequest, *, email: str, password: str) -> User | None:
+    """The user these credentials name, or None; raises Throttled while sign-ins are refused.
+
+    The one sign-in check of the site's page and the API's token exchange.
+    """
+    user = authenticate(request, username=email, password=password)
+    wait = retry_after(request)
+    if wait:
+        raise Throttled(f"Too many failed attempts. Try again in {wait} seconds.", retry_after=wait)
+    return user if isinstance(user, User) else None

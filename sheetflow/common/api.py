@@ -1,4 +1,7 @@
-"""The API's shared pieces: authentication, the one error shape, bounded pagination."""
+"""The API's shared pieces: the API class answering in the one error shape, bounded pagination.
+
+The instance, with its authentication and routers, is the project's (``sheetflow.api``).
+"""
 
 from __future__ import annotations
 
@@ -18,15 +21,10 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination
-from ninja.security import HttpBearer
-from ninja.security.session import SessionAuth
 from pydantic import Field
 
-from sheetflow.accounts.models import TokenScope
-from sheetflow.accounts.services import token_authenticate
-from sheetflow.common.docs import VendoredSwagger
-from sheetflow.common.errors import Forbidden, ServiceError, Throttled
-from sheetflow.common.inputs import CheckedParser
+from sheetflow.common.error_responses import error_json, from_django
+from sheetflow.common.errors import Invalid, ServiceError, TooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -44,20 +42,6 @@ def errors(*codes: int) -> dict[int, Any]:
 
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-class BearerToken(HttpBearer):
-    """`Authorization: Bearer sf_…` with a personal API token (read-only tokens only read)."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = token_authenticate(secret=token)
-        if found is None:
-            return None
-        if found.scope != TokenScope.FULL and request.method not in SAFE_METHODS:
-            raise Forbidden("This token is read-only.", code="token_read_only")
-        request.user = found.user
-        request.api_token = found  # type: ignore[attr-defined]
-        return found.user
 
 
 class Pagination(LimitOffsetPagination):
@@ -104,104 +88,88 @@ def _declare_framework_errors(schema: dict[str, Any]) -> None:
 
 
 class SheetflowApi(NinjaAPI):
+    """The API: every refusal answered in the one error shape, declared in the schema."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for exc_class, handler in HANDLERS.items():
+            self.add_exception_handler(exc_class, handler)
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
         _declare_framework_errors(schema)
         return schema
 
 
-api = SheetflowApi(
-    title="Sheetflow API",
-    version="1",
-    urls_namespace="api",
-    docs_url="/docs",
-    docs=VendoredSwagger(),
-    parser=CheckedParser(),
-    auth=[BearerToken(), SessionAuth()],
-    description=(
-        "Share construction drawing sheets between projects. Authenticate with "
-        "`Authorization: Bearer <token>` (create one at POST /api/v1/tokens) or, "
-        "from the site's own pages, the session cookie with a CSRF token."
-    ),
-)
-
-
-def _error(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
-    return api.create_response(request, {"detail": detail, "code": code}, status=status)
-
-
-@api.exception_handler(ServiceError)
 def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    response = _error(request, exc.status, exc.detail, exc.code)
-    if isinstance(exc, Throttled):
-        response["Retry-After"] = str(exc.retry_after)
-    return response
+    return error_json(exc)
 
 
-@api.exception_handler(OperationalError)
 def _database_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
     # Up to the request's deadlock retry (common.middleware), even with DEBUG on.
     raise exc
 
 
-@api.exception_handler(Http404)
-def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, str(exc) or "Not found.", "not_found")
+def _django_refusal(request: HttpRequest, exc: Http404 | PermissionDenied) -> HttpResponse:
+    return error_json(from_django(exc))
 
 
-@api.exception_handler(PermissionDenied)
-def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return _error(request, 403, str(exc) or "Permission denied.", "permission_denied")
-
-
-@api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "Authentication required.", "not_authenticated")
+    return error_json(ServiceError("Authentication required.", code="not_authenticated"), 401)
 
 
-@api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     parts = []
     for error in exc.errors[:5]:
         location = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "payload"))
         parts.append(f"{location}: {error.get('msg', 'invalid')}" if location else error["msg"])
-    return _error(request, 422, "; ".join(parts) or "Invalid input.", "validation_error")
+    return error_json(Invalid("; ".join(parts) or "Invalid input."))
 
 
-@api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # The framework wraps whatever its body parsers raised; answer for the real cause.
     cause = exc.__cause__
     if isinstance(cause, ServiceError):
-        return _service_error(request, cause)
+        return error_json(cause)
     if isinstance(cause, RequestDataTooBig):
         return _too_large(request, cause)
     code = "bad_request" if exc.status_code == 400 else "error"
-    return _error(request, exc.status_code, str(exc), code)
+    return error_json(ServiceError(str(exc), code=code), exc.status_code)
 
 
-@api.exception_handler(RequestDataTooBig)
 def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return _error(request, 413, "The request body is too large.", "too_large")
+    return error_json(TooLarge("The request body is too large."))
 
 
-@api.exception_handler(MultiPartParserError)
 def _broken_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
-    return _error(request, 400, "The multipart body cannot be read.", "bad_request")
+    return error_json(ServiceError("The multipart body cannot be read.", code="bad_request"))
 
 
-@api.exception_handler(BadRequest)
 def _bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
-    return _error(request, 400, str(exc) or "Bad request.", "bad_request")
+    return error_json(ServiceError(str(exc) or "Bad request.", code="bad_request"))
 
 
-@api.exception_handler(SuspiciousOperation)
 def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
-    return _error(request, 400, "Bad request.", "bad_request")
+    return error_json(ServiceError("Bad request.", code="bad_request"))
 
 
-@api.exception_handler(Exception)
 def _crash(request: HttpRequest, exc: Exception) -> HttpResponse:
     # The details go to the log (with the traceback), never to the client.
     logger.exception("Unhandled error in %s %s", request.method, request.path)
-    return _error(request, 500, "Internal error; it has been logged.", "server_error")
+    return error_json(ServiceError("Internal error; it has been logged.", code="server_error"), 500)
+
+
+HANDLERS: dict[type[Exception], Any] = {
+    ServiceError: _service_error,
+    OperationalError: _database_error,
+    Http404: _django_refusal,
+    PermissionDenied: _django_refusal,
+    AuthenticationError: _unauthenticated,
+    ValidationError: _invalid,
+    HttpError: _http_error,
+    RequestDataTooBig: _too_large,
+    MultiPartParserError: _broken_multipart,
+    BadRequest: _bad_request,
+    SuspiciousOperation: _suspicious,
+    Exception: _crash,
+}

@@ -1,20 +1,19 @@
-"""Middleware: refuse unstorable input at the door, turn service errors raised in page views
-into a clear page, and keep every answer under /api/ in the API's one JSON error shape."""
+"""Middleware: refuse unstorable input at the door, answer refusals raised in views (the error
+page, or the API's JSON shape), and keep every answer under /api/ in that shape."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError, transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 
-from sheetflow.common.errors import NotFound, ServiceError
+from sheetflow.common.error_responses import error_response, framework_error_json, is_api
+from sheetflow.common.errors import ServiceError, TooLarge
 from sheetflow.common.inputs import (
     InvalidCharacters,
     check_json,
@@ -25,40 +24,6 @@ from sheetflow.common.inputs import (
 from sheetflow.common.retry import ATTEMPTS, is_deadlock
 
 logger = logging.getLogger(__name__)
-
-# Codes for answers the framework (not our handlers) gives, by status.
-FRAMEWORK_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    500: "server_error",
-}
-
-
-def is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
-
-
-def api_error(status: int, detail: str | None = None, code: str | None = None) -> JsonResponse:
-    """The API's one error shape, for any status."""
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    return JsonResponse(
-        {
-            "detail": detail or f"{phrase}.",
-            "code": code or FRAMEWORK_CODES.get(status, phrase.lower().replace(" ", "_")),
-        },
-        status=status,
-    )
-
-
-def refusal(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
-    """A refusal in the API's error shape under /api/, else as an error page."""
-    if is_api(request):
-        return api_error(status, detail, code)
-    return render(request, "error.html", {"detail": detail, "code": code}, status=status)
 
 
 class InputMiddleware:
@@ -80,9 +45,9 @@ class InputMiddleware:
                 is_json = content_type == "application/json" or content_type.endswith("+json")
                 check_json(request.body, declared=is_json)
         except InvalidCharacters as exc:
-            return refusal(request, exc.status, exc.detail, exc.code)
+            return error_response(request, exc)
         except RequestDataTooBig:
-            return refusal(request, 413, "The request body is too large.", "too_large")
+            return error_response(request, TooLarge("The request body is too large."))
         return self.get_response(request)
 
     def process_view(
@@ -97,7 +62,7 @@ class InputMiddleware:
             try:
                 check_multipart(request)
             except InvalidCharacters as exc:
-                return refusal(request, exc.status, exc.detail, exc.code)
+                return error_response(request, exc)
         return None
 
 
@@ -114,7 +79,7 @@ class ServiceErrorMiddleware:
         ):
             # An answer the framework made (no route matched, a CSRF failure, a body too large
             # or broken for Django's parsers, a crash): keep the API's error shape.
-            return api_error(response.status_code)
+            return framework_error_json(response.status_code)
         return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
@@ -122,17 +87,9 @@ class ServiceErrorMiddleware:
 
 
 def _service_error_page(request: HttpRequest, exc: Exception) -> HttpResponse | None:
-    if is_api(request):
-        if isinstance(exc, ServiceError):
-            return api_error(exc.status, exc.detail, exc.code)
-        return None  # the API renders its own errors; others become a 500 in the shape
-    if isinstance(exc, NotFound):
-        raise Http404(exc.detail)
     if isinstance(exc, ServiceError):
-        return render(
-            request, "error.html", {"detail": exc.detail, "code": exc.code}, status=exc.status
-        )
-    return None
+        return error_response(request, exc)
+    return None  # Django's own refusals reach its handlers (urls.py), which answer alike
 
 
 class DeadlockRetryMiddleware:

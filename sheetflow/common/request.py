@@ -53,10 +53,14 @@ def client_ip(request: HttpRequest) -> str:
     return client
 
 
+# The largest id pages and the API accept (ids are 64-bit; bounded so no query overflows).
+MAX_ID = 2**62
+
+
 def id_param(value: object) -> int | None:
     """A positive id from a query or form value; None for anything else (never a 500)."""
     try:
         number = int(str(value))
     except (TypeError, ValueError):
         return None
-    return number if 0 < number < 2**62 else None
+    return number if 0 < number <= MAX_ID else None

@@ -14,15 +14,14 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
 
-from sheetflow.common.errors import ServiceError
+from sheetflow.common.error_responses import error_response
+from sheetflow.common.errors import TooLarge
 from sheetflow.common.inputs import InvalidCharacters
-from sheetflow.common.middleware import refusal
 
 
-class UploadTooLarge(ServiceError):
+class UploadTooLarge(TooLarge):
     """A file or a whole request over the upload limits."""
 
-    status = 413
     code = "request_too_large"
 
 
@@ -84,5 +83,5 @@ class UploadLimitMiddleware:
             try:
                 request.POST  # noqa: B018 (parses the body now, files streamed to disk)
             except (UploadTooLarge, InvalidCharacters) as exc:
-                return refusal(request, exc.status, exc.detail, exc.code)
+                return error_response(request, exc)
         return self.get_response(request)

@@ -6,34 +6,27 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
 from sheetflow.accounts.api import CompanyOut, UserOut
-from sheetflow.accounts.models import Company, User
+from sheetflow.accounts.authed import request_user
+from sheetflow.accounts.models import Company
 from sheetflow.common.api import Pagination, errors
-from sheetflow.common.errors import NotFound, ServiceError
+from sheetflow.common.errors import Invalid, NotFound
+from sheetflow.common.request import MAX_ID
 from sheetflow.connections import selectors, services
 from sheetflow.connections.engine.status import sync_status
-from sheetflow.connections.models import Connection, State
+from sheetflow.connections.models import MAX_REASON, Connection, State
 from sheetflow.notifications import selectors as lists
-from sheetflow.notifications.models import ListKind, ListMode
+from sheetflow.notifications.list_choice import list_choice
+from sheetflow.notifications.models import MAX_LIST_USERS, ListKind, ListMode
 from sheetflow.notifications.services import distribution_list_update
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
 
 router = Router(tags=["connections"])
-
-
-class InvalidQuery(ServiceError):
-    status = 422
-    code = "validation_error"
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class ProjectRef(Schema):
@@ -130,11 +123,11 @@ class EventOut(Schema):
 
 
 class RequestIn(Schema):
-    upstream_id: int = Field(ge=1, le=2**62)
+    upstream_id: int = Field(ge=1, le=MAX_ID)
 
 
 class RejectIn(Schema):
-    reason: str = Field("", max_length=2000)
+    reason: str = Field("", max_length=MAX_REASON)
 
 
 class UndoIn(Schema):
@@ -144,7 +137,7 @@ class UndoIn(Schema):
 
 
 class DisconnectIn(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
     acknowledged: bool = Field(description="Must be true: disconnecting is permanent.")
 
 
@@ -158,8 +151,8 @@ class ListOut(Schema):
 
 class ListIn(Schema):
     mode: Literal["all", "specific"]
-    user_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(
-        default_factory=list, max_length=500
+    user_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=MAX_LIST_USERS
     )
 
 
@@ -178,7 +171,7 @@ class CompanySettingIn(Schema):
 
 
 def _connection(request: HttpRequest, connection_id: int) -> Connection:
-    return selectors.connection_get(user=_user(request), connection_id=connection_id)
+    return selectors.connection_get(user=request_user(request), connection_id=connection_id)
 
 
 @router.get(
@@ -187,7 +180,7 @@ def _connection(request: HttpRequest, connection_id: int) -> Connection:
 )
 def project_connections(request: HttpRequest, project_id: int) -> object:
     """The project's upstream, its downstream projects, requests to review, ended ones."""
-    project = get_project(_user(request), project_id, Action.CONNECTIONS_VIEW)
+    project = get_project(request_user(request), project_id, Action.CONNECTIONS_VIEW)
     return selectors.connections_of(project=project)
 
 
@@ -204,8 +197,8 @@ def downstream_connections(
     """Every connection with this project as upstream, newest first (optionally one state:
     pending, connected, rejected, cancelled, undone or disconnected)."""
     if state is not None and state not in State.values:
-        raise InvalidQuery(f"state: must be one of {', '.join(State.values)}")
-    project = get_project(_user(request), project_id, Action.CONNECTIONS_VIEW)
+        raise Invalid(f"state: must be one of {', '.join(State.values)}")
+    project = get_project(request_user(request), project_id, Action.CONNECTIONS_VIEW)
     qs = selectors.connections_queryset(project=project).filter(upstream=project)
     return qs.filter(state=state) if state else qs
 
@@ -217,8 +210,8 @@ def downstream_connections(
 @paginate(Pagination)
 def connectable_upstreams(request: HttpRequest, project_id: int) -> object:
     """Projects this project may be connected to by you (the wizard's picker)."""
-    project = get_project(_user(request), project_id, Action.CONNECTIONS_CONNECT)
-    return selectors.connectable_upstreams(user=_user(request), downstream=project)
+    project = get_project(request_user(request), project_id, Action.CONNECTIONS_CONNECT)
+    return selectors.connectable_upstreams(user=request_user(request), downstream=project)
 
 
 @router.post(
@@ -227,7 +220,7 @@ def connectable_upstreams(request: HttpRequest, project_id: int) -> object:
 )
 def connection_request(request: HttpRequest, project_id: int, payload: RequestIn) -> object:
     """Connect this (downstream) project to an upstream: connected at once or pending review."""
-    user = _user(request)
+    user = request_user(request)
     downstream = get_project(user, project_id, Action.PROJECT_VIEW)
     upstream = Project.objects.select_related("company").filter(pk=payload.upstream_id).first()
     if upstream is None:
@@ -245,7 +238,7 @@ def connection_detail(request: HttpRequest, connection_id: int) -> object:
 
 
 def _transition(request: HttpRequest, connection: Connection) -> Connection:
-    return selectors.connection_get(user=_user(request), connection_id=connection.pk)
+    return selectors.connection_get(user=request_user(request), connection_id=connection.pk)
 
 
 TRANSITION_ERRORS = errors(400, 401, 403, 404, 409, 422)
@@ -257,7 +250,9 @@ TRANSITION_ERRORS = errors(400, 401, 403, 404, 409, 422)
 def connection_approve(request: HttpRequest, connection_id: int) -> object:
     """Approve a pending request (upstream Connection Manager admin)."""
     conn = _connection(request, connection_id)
-    return _transition(request, services.connection_approve(user=_user(request), connection=conn))
+    return _transition(
+        request, services.connection_approve(user=request_user(request), connection=conn)
+    )
 
 
 @router.post(
@@ -266,7 +261,9 @@ def connection_approve(request: HttpRequest, connection_id: int) -> object:
 def connection_reject(request: HttpRequest, connection_id: int, payload: RejectIn) -> object:
     """Reject a pending request (upstream Connection Manager admin)."""
     conn = _connection(request, connection_id)
-    done = services.connection_reject(user=_user(request), connection=conn, reason=payload.reason)
+    done = services.connection_reject(
+        user=request_user(request), connection=conn, reason=payload.reason
+    )
     return _transition(request, done)
 
 
@@ -276,7 +273,9 @@ def connection_reject(request: HttpRequest, connection_id: int, payload: RejectI
 def connection_cancel(request: HttpRequest, connection_id: int) -> object:
     """Withdraw your pending request (downstream Connection Manager admin)."""
     conn = _connection(request, connection_id)
-    return _transition(request, services.connection_cancel(user=_user(request), connection=conn))
+    return _transition(
+        request, services.connection_cancel(user=request_user(request), connection=conn)
+    )
 
 
 @router.post(
@@ -288,7 +287,7 @@ def connection_undo(
     """Quick undo within 5 minutes of connecting (downstream: undone; upstream: back to pending)."""
     conn = _connection(request, connection_id)
     side = payload.side if payload else None
-    done = services.connection_undo(user=_user(request), connection=conn, side=side)
+    done = services.connection_undo(user=request_user(request), connection=conn, side=side)
     return _transition(request, done)
 
 
@@ -301,7 +300,7 @@ def connection_disconnect(
     """Disconnect for good, with a reason (admin on either side)."""
     conn = _connection(request, connection_id)
     done = services.connection_disconnect(
-        user=_user(request),
+        user=request_user(request),
         connection=conn,
         reason=payload.reason,
         acknowledged=payload.acknowledged,
@@ -336,7 +335,7 @@ def _list_out(project: Project, kind: ListKind) -> dict[str, object]:
         "mode": setting.mode if setting else ListMode.ALL.value,
         "chosen": list(setting.users.select_related("company")) if setting else [],
         "recipients": lists.list_members(project=project, kind=kind),
-        "candidates": list(lists.list_candidates(project=project, kind=kind)[:500]),
+        "candidates": list(lists.list_candidates(project=project, kind=kind)[:MAX_LIST_USERS]),
     }
 
 
@@ -346,7 +345,7 @@ def _list_out(project: Project, kind: ListKind) -> dict[str, object]:
 )
 def distribution_lists(request: HttpRequest, project_id: int) -> object:
     """Who hears about connection events and about new drawings from upstream."""
-    project = get_project(_user(request), project_id, Action.CONNECTIONS_SETTINGS)
+    project = get_project(request_user(request), project_id, Action.CONNECTIONS_SETTINGS)
     return [_list_out(project, ListKind.CONNECTION), _list_out(project, ListKind.DRAWINGS)]
 
 
@@ -356,24 +355,24 @@ def distribution_lists(request: HttpRequest, project_id: int) -> object:
 )
 def distribution_lists_update(request: HttpRequest, project_id: int, payload: ListsIn) -> object:
     """Set either list to all admins or to specific (eligible) users."""
-    project = get_project(_user(request), project_id, Action.CONNECTIONS_SETTINGS)
+    project = get_project(request_user(request), project_id, Action.CONNECTIONS_SETTINGS)
     for kind, data in (
         (ListKind.CONNECTION, payload.connection),
         (ListKind.DRAWINGS, payload.drawings),
     ):
         if data is not None:
-            users = User.objects.filter(pk__in=data.user_ids[:500])
-            if len(set(data.user_ids)) != users.count():
-                raise NotFound("User not found.")
-            distribution_list_update(project=project, kind=kind, mode=data.mode, users=users)
+            choice = list_choice(mode=data.mode, user_ids=data.user_ids)
+            distribution_list_update(
+                project=project, kind=kind, mode=choice.mode, users=choice.users
+            )
     return [_list_out(project, ListKind.CONNECTION), _list_out(project, ListKind.DRAWINGS)]
 
 
 def _company(request: HttpRequest, company_id: int) -> Company:
-    user = _user(request)
+    user = request_user(request)
     if user.company_id != company_id:
         raise NotFound("Company not found.")
-    return get_object_or_404(Company, pk=company_id)
+    return user.company
 
 
 @router.get(
@@ -397,6 +396,6 @@ def company_settings_update(
     """Auto-approve connection requests (the default) or require review (company admins)."""
     company = _company(request, company_id)
     setting = services.company_setting_update(
-        user=_user(request), company=company, approval_mode=payload.approval_mode
+        user=request_user(request), company=company, approval_mode=payload.approval_mode
     )
     return CompanySettingOut(company_id=company.pk, approval_mode=setting.approval_mode)  # type: ignore[arg-type]

@@ -10,11 +10,12 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import BaseModel, Field
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import Pagination, errors
-from sheetflow.common.errors import NotFound
+from sheetflow.common.errors import Invalid
+from sheetflow.common.request import MAX_ID
 from sheetflow.connections import distribution as dist
-from sheetflow.connections.api import InvalidQuery, ProjectRef
+from sheetflow.connections.api import ProjectRef
 from sheetflow.connections.models import Connection
 from sheetflow.drawings.models import Revision
 from sheetflow.projects.models import Project
@@ -26,7 +27,7 @@ ERRORS = errors(401, 403, 404, 422)
 
 
 def _project(request: HttpRequest, project_id: int) -> Project:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     return get_project(user, project_id, Action.DISTRIBUTION_VIEW)
 
 
@@ -116,7 +117,7 @@ MatrixOut.model_rebuild()
 class MatrixQuery(Schema):
     cursor: str = Field("", max_length=40)
     limit: int = Field(50, ge=1, le=200)
-    area: int | None = Field(None, ge=1, le=2**62)
+    area: int | None = Field(None, ge=1, le=MAX_ID)
     discipline: str = Field("", max_length=60)
     q: str = Field("", max_length=100)
     pending: bool = Field(False, description="Only drawings some downstream has not published")
@@ -140,11 +141,7 @@ def _cell(cell: dist.Cell) -> dict[str, object]:
 def revision_distribution(request: HttpRequest, project_id: int, revision_id: int) -> object:
     """Each downstream project: when it received this revision, and whether it published it."""
     project = _project(request, project_id)
-    revision = Revision.objects.filter(
-        pk=revision_id, project=project, upstream_uuid__isnull=True, deleted_at__isnull=True
-    ).first()
-    if revision is None:
-        raise NotFound("Revision not found.")
+    revision = dist.distributed_revision_get(project, revision_id)
     return [
         {**_cell(cell), "downstream": conn.downstream}
         for conn, cell in dist.revision_rows(project, revision)
@@ -169,11 +166,7 @@ def downstream_distribution(request: HttpRequest, project_id: int) -> object:
 def downstream_unpublished(request: HttpRequest, project_id: int, connection_id: int) -> object:
     """What one downstream has received and not published yet, oldest first."""
     project = _project(request, project_id)
-    conn = Connection.objects.filter(
-        pk=connection_id, upstream=project, state__in=dist.SHOWN_STATES
-    ).first()
-    if conn is None:
-        raise NotFound("Connection not found.")
+    conn = dist.downstream_connection_get(project, connection_id)
     source = Revision.objects.filter(project=project, uuid=OuterRef("upstream_uuid")).values("pk")
     return (
         dist.unpublished_of(conn)
@@ -194,7 +187,7 @@ def distribution_matrix(request: HttpRequest, project_id: int, query: Query[Matr
     """The current set (drawings with a published revision) x the downstreams, by cursor."""
     project = _project(request, project_id)
     if query.cursor and dist.decode_cursor(query.cursor) is None:
-        raise InvalidQuery("cursor: not a cursor this API gave out")
+        raise Invalid("cursor: not a cursor this API gave out")
     filters = dist.MatrixFilters(
         area=query.area, discipline=query.discipline, q=query.q, pending_only=query.pending
     )

@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from sheetflow.accounts.models import User
+from sheetflow.common.errors import NotFound
+from sheetflow.common.request import MAX_ID
 from sheetflow.connections.engine.status import sync_status
 from sheetflow.connections.models import Connection, State
 from sheetflow.drawings.models import Drawing, ProjectSequence, Revision
@@ -215,6 +217,32 @@ def summary(project: Project, revision: Revision) -> Summary | None:
     return Summary(published=published, total=len(live))
 
 
+def distributed_revision_get(project: Project, revision_id: int) -> Revision:
+    """One of the project's own (not copied) live revisions, for its distribution view."""
+    revision = (
+        Revision.objects.select_related("drawing")
+        .filter(
+            pk=revision_id, project=project, upstream_uuid__isnull=True, deleted_at__isnull=True
+        )
+        .first()
+    )
+    if revision is None:
+        raise NotFound("Revision not found.")
+    return revision
+
+
+def downstream_connection_get(project: Project, connection_id: int) -> Connection:
+    """One of the project's downstream connections shown in its distribution view."""
+    conn = (
+        Connection.objects.select_related("downstream__company")
+        .filter(pk=connection_id, upstream=project, state__in=SHOWN_STATES)
+        .first()
+    )
+    if conn is None:
+        raise NotFound("Connection not found.")
+    return conn
+
+
 def revision_rows(project: Project, revision: Revision) -> list[tuple[Connection, Cell]]:
     """Each listed downstream with its cell for one upstream revision."""
     conns = downstreams(project)
@@ -349,7 +377,7 @@ def decode_cursor(value: str) -> tuple[int, int] | None:
         position, pk = (int(p) for p in value.split(".", 1))
     except ValueError:
         return None
-    if not (-(2**31) <= position < 2**31 and 0 < pk < 2**62):
+    if not (-(2**31) <= position < 2**31 and 0 < pk < MAX_ID):
         return None
     return position, pk
 

@@ -10,6 +10,9 @@ from django.utils import timezone
 from sheetflow.accounts.models import Company
 from sheetflow.projects.models import Project
 
+# The longest reason people may give for rejecting or ending a connection.
+MAX_REASON = 2000
+
 
 class State(models.TextChoices):
     PENDING = "pending", "Pending approval"

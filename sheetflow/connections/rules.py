@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
 
 from sheetflow.common.errors import Conflict, ServiceError
 from sheetflow.connections.models import LIVE_STATES, Connection, State
@@ -15,13 +16,17 @@ def check_self_connection(upstream: Project, downstream: Project) -> None:
         raise ServiceError("A project cannot connect to itself.", code="self_connection")
 
 
+def _check_active(project: Project) -> None:
+    if not project.is_active:
+        raise ServiceError(
+            f"{project} is inactive: both projects must be active to connect.",
+            code="inactive_project",
+        )
+
+
 def check_active(upstream: Project, downstream: Project) -> None:
     for project in (upstream, downstream):
-        if not project.is_active:
-            raise ServiceError(
-                f"{project} is inactive: both projects must be active to connect.",
-                code="inactive_project",
-            )
+        _check_active(project)
 
 
 def check_never_disconnected(downstream: Project) -> None:
@@ -47,16 +52,26 @@ def check_no_upstream_yet(downstream: Project, *, exclude: int | None = None) ->
 def check_no_chaining(
     upstream: Project, downstream: Project, *, exclude: int | None = None
 ) -> None:
+    _check_not_downstream(upstream, exclude=exclude)
+    _check_no_downstreams(downstream, exclude=exclude)
+
+
+def _live(exclude: int | None) -> QuerySet[Connection]:
     live = Connection.objects.filter(state__in=LIVE_STATES)
-    if exclude:
-        live = live.exclude(pk=exclude)
-    if live.filter(downstream=upstream).exists():
+    return live.exclude(pk=exclude) if exclude else live
+
+
+def _check_not_downstream(upstream: Project, *, exclude: int | None = None) -> None:
+    if _live(exclude).filter(downstream=upstream).exists():
         raise ServiceError(
             f"{upstream} is itself downstream of another project, so it cannot be an upstream "
             "(no chaining).",
             code="no_chaining",
         )
-    if live.filter(upstream=downstream).exists():
+
+
+def _check_no_downstreams(downstream: Project, *, exclude: int | None = None) -> None:
+    if _live(exclude).filter(upstream=downstream).exists():
         raise ServiceError(
             f"{downstream} has downstream projects of its own, so it cannot become a downstream "
             "(no chaining).",
@@ -64,14 +79,18 @@ def check_no_chaining(
         )
 
 
-def check_revision_limit(upstream: Project, downstream: Project) -> None:
+def _check_revisions(project: Project) -> None:
     limit = settings.CONNECTION_MAX_REVISIONS
+    if revision_count(project=project) > limit:
+        raise ServiceError(
+            f"{project} has more than {limit:,} drawing revisions and cannot be connected.",
+            code="too_many_revisions",
+        )
+
+
+def check_revision_limit(upstream: Project, downstream: Project) -> None:
     for project in (upstream, downstream):
-        if revision_count(project=project) > limit:
-            raise ServiceError(
-                f"{project} has more than {limit:,} drawing revisions and cannot be connected.",
-                code="too_many_revisions",
-            )
+        _check_revisions(project)
 
 
 def check_request(upstream: Project, downstream: Project) -> None:
@@ -90,6 +109,38 @@ def check_approval(connection: Connection) -> None:
     check_active(upstream, downstream)
     check_no_chaining(upstream, downstream, exclude=connection.pk)
     check_revision_limit(upstream, downstream)
+
+
+def check_downstream_side(downstream: Project) -> None:
+    """The rules about the requesting project alone (whatever upstream it would pick)."""
+    _check_active(downstream)
+    check_never_disconnected(downstream)
+    check_no_upstream_yet(downstream)
+    _check_no_downstreams(downstream)
+    _check_revisions(downstream)
+
+
+def downstream_blocker(downstream: Project) -> str | None:
+    """Why this project cannot request an upstream at all, or None."""
+    try:
+        check_downstream_side(downstream)
+    except ServiceError as exc:
+        return exc.detail
+    return None
+
+
+def connectable(candidates: QuerySet[Project], downstream: Project, *, limit: int) -> list[Project]:
+    """The candidates an upstream request from ``downstream`` would pass the rules with.
+
+    The upstream side of ``check_request`` (not itself, active, not downstream of another,
+    within the revision limit), the first three in the query; at most ``limit`` are looked at.
+    """
+    is_downstream = Exists(
+        Connection.objects.filter(downstream=OuterRef("pk"), state__in=LIVE_STATES)
+    )
+    kept = candidates.filter(is_active=True).exclude(pk=downstream.pk).exclude(is_downstream)
+    most = settings.CONNECTION_MAX_REVISIONS
+    return [p for p in kept[:limit] if revision_count(project=p) <= most]
 
 
 CONSIDERATIONS = [

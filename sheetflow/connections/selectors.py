@@ -9,12 +9,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from sheetflow.accounts.models import Company, User
 from sheetflow.common.errors import NotFound
+from sheetflow.connections import rules
 from sheetflow.connections.models import LIVE_STATES, Connection, ConnectionEvent, State
 from sheetflow.connections.services import can_view_connection
 from sheetflow.drawings.models import ProjectSequence
-from sheetflow.drawings.selectors import revision_count
 from sheetflow.projects.models import Level, Project, ProjectMember
-from sheetflow.projects.permissions import Action, can
+from sheetflow.projects.permissions import Action, can, remember_memberships
 
 MAX_PICKER = 200
 # A page shows at most this many live connections of one project (pending + connected).
@@ -69,13 +69,7 @@ def prime_permissions(*, user: User, connections: list[Connection], project: Pro
         for side in ("upstream", "downstream"):
             other = getattr(conn, side)
             setattr(conn, side, projects.setdefault(other.pk, other))
-    members = {
-        m.project_id: m
-        for m in ProjectMember.objects.filter(user=user, project_id__in=list(projects))
-    }
-    for pk, item in projects.items():
-        item._viewer_membership = members.get(pk)  # type: ignore[attr-defined]
-        item._viewer_id = user.pk  # type: ignore[attr-defined]
+    remember_memberships(user, projects.values())
 
 
 def connections_of(*, project: Project, past_limit: int = 50) -> ProjectConnections:
@@ -118,30 +112,13 @@ def events_of(*, connection: Connection) -> QuerySet[ConnectionEvent]:
     )
 
 
-def downstream_blocker(*, project: Project) -> str | None:
-    """Why this project cannot request an upstream at all, or None."""
-    if not project.is_active:
-        return "This project is inactive."
-    if Connection.objects.filter(downstream=project, state=State.DISCONNECTED).exists():
-        return "This project was disconnected from its upstream and can never connect again."
-    if Connection.objects.filter(downstream=project, state__in=LIVE_STATES).exists():
-        return "This project already has an upstream project (or a pending request)."
-    if Connection.objects.filter(upstream=project, state__in=LIVE_STATES).exists():
-        return "This project has downstream projects, so it cannot become a downstream."
-    return None
-
-
 def connectable_upstreams(*, user: User, downstream: Project) -> list[Project]:
     """Projects the user may connect `downstream` to (empty if it cannot connect at all)."""
-    from django.conf import settings
-
     if not can(user, downstream, Action.CONNECTIONS_CONNECT) or not can(
         user, downstream, Action.DRAWINGS_VIEW
     ):
         return []
-    if downstream_blocker(project=downstream) is not None:
-        return []
-    if revision_count(project=downstream) > settings.CONNECTION_MAX_REVISIONS:
+    if rules.downstream_blocker(downstream) is not None:
         return []
     readable = Exists(
         ProjectMember.objects.filter(
@@ -149,18 +126,12 @@ def connectable_upstreams(*, user: User, downstream: Project) -> list[Project]:
         )
     )
     admin_of = Q(company_id=user.company_id) if user.is_company_admin else Q(pk__in=[])
-    is_downstream = Exists(
-        Connection.objects.filter(downstream=OuterRef("pk"), state__in=LIVE_STATES)
-    )
     candidates = (
-        Project.objects.filter(admin_of | Q(readable), is_active=True)
-        .exclude(pk=downstream.pk)
-        .exclude(is_downstream)
+        Project.objects.filter(admin_of | Q(readable))
         .select_related("company")
-        .order_by("company__name", "name", "pk")[:MAX_PICKER]
+        .order_by("company__name", "name", "pk")
     )
-    limit = settings.CONNECTION_MAX_REVISIONS
-    return [p for p in candidates if revision_count(project=p) <= limit]
+    return rules.connectable(candidates, downstream, limit=MAX_PICKER)
 
 
 def upstream_choices(

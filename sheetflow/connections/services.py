@@ -12,6 +12,7 @@ from sheetflow.accounts.models import Company, User
 from sheetflow.common.errors import Conflict, Forbidden, NotFound, ServiceError
 from sheetflow.connections import hooks, rules
 from sheetflow.connections.models import (
+    MAX_REASON,
     ApprovalMode,
     CompanyConnectionSetting,
     Connection,
@@ -176,9 +177,20 @@ def connection_approve(*, user: User, connection: Connection) -> Connection:
     return connection
 
 
+def _reason(reason: str) -> str:
+    """A reason as kept in the history: the same limit whether a page or the API sent it."""
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise ServiceError(
+            f"Keep the reason under {MAX_REASON:,} characters.", code="reason_too_long"
+        )
+    return reason
+
+
 def connection_reject(*, user: User, connection: Connection, reason: str = "") -> Connection:
     """Reject a pending request (upstream Connection Manager admin); it may be asked again."""
     _require(user, connection, "upstream", Action.CONNECTIONS_DECIDE)
+    reason = _reason(reason)
     with transaction.atomic():
         connection = _locked(connection)
         _expect(connection, State.PENDING, "rejected")
@@ -186,13 +198,13 @@ def connection_reject(*, user: User, connection: Connection, reason: str = "") -
         connection.state = State.REJECTED
         connection.decided_by, connection.decided_at, connection.ended_at = user, now, now
         connection.save(update_fields=["state", "decided_by", "decided_at", "ended_at"])
-        _record(connection, EventKind.REJECTED, user, reason=reason.strip())
+        _record(connection, EventKind.REJECTED, user, reason=reason)
         announce(
             connection,
             "connection_rejected",
             actor=user,
             sides=("downstream",),
-            reason=reason.strip(),
+            reason=reason,
         )
     return connection
 
@@ -286,16 +298,14 @@ def connection_disconnect(
     else:
         _require(user, connection, "upstream", Action.CONNECTIONS_DISCONNECT)
         side = "upstream"
-    reason = reason.strip()
     if not acknowledged:
         raise ServiceError(
             "Tick the box to acknowledge that disconnecting is permanent.",
             code="acknowledgement_required",
         )
+    reason = _reason(reason)
     if not reason:
         raise ServiceError("Give a reason for disconnecting.", code="reason_required")
-    if len(reason) > 2000:
-        raise ServiceError("Keep the reason under 2,000 characters.", code="reason_too_long")
     with transaction.atomic():
         connection = _locked(connection)
         _expect(connection, State.CONNECTED, "disconnected")

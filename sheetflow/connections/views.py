@@ -12,21 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from sheetflow.accounts.authed import request_user
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Forbidden, NotFound, ServiceError
 from sheetflow.common.request import id_param
 from sheetflow.connections import rules, selectors, services
 from sheetflow.connections.engine.status import sync_status
-from sheetflow.connections.models import ApprovalMode, Connection, State
+from sheetflow.connections.models import MAX_REASON, ApprovalMode, Connection, State
 from sheetflow.notifications import selectors as lists
-from sheetflow.notifications.models import ListKind, ListMode
+from sheetflow.notifications.list_choice import list_choice
+from sheetflow.notifications.models import MAX_LIST_USERS, ListKind, ListMode
 from sheetflow.notifications.services import distribution_list_update
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, can, get_project
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _side(connection: Connection, project: Project) -> str:
@@ -52,7 +50,7 @@ def _actions(user: User, connection: Connection) -> dict[str, Any]:
 @login_required
 @require_safe
 def index(request: HttpRequest, project_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.CONNECTIONS_VIEW)
     data = selectors.connections_of(project=project)
     selectors.prime_permissions(
@@ -69,7 +67,7 @@ def index(request: HttpRequest, project_id: int) -> HttpResponse:
         "downstreams": [(c, _actions(user, c)) for c in data.downstreams],
         "upstream_actions": _actions(user, data.upstream) if data.upstream else None,
         "can_connect": can_connect,
-        "blocker": selectors.downstream_blocker(project=project) if can_connect else None,
+        "blocker": rules.downstream_blocker(project) if can_connect else None,
         "can_settings": can(user, project, Action.CONNECTIONS_SETTINGS),
         "approval_mode": services.approval_mode_of(project.company),
     }
@@ -80,7 +78,7 @@ def index(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def connect(request: HttpRequest, project_id: int) -> HttpResponse:
     """The Connect upstream wizard: 1 company & project, 2 considerations, 3 connect."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.CONNECTIONS_CONNECT)
     choices = selectors.upstream_choices(user=user, downstream=project)
     by_id = {p.pk: p for _, _, projects in choices for p in projects}
@@ -113,14 +111,14 @@ def connect(request: HttpRequest, project_id: int) -> HttpResponse:
         "company_projects": company_projects,
         "upstream": upstream,
         "considerations": rules.considerations(),
-        "blocker": selectors.downstream_blocker(project=project),
+        "blocker": rules.downstream_blocker(project),
         "approval_mode": services.approval_mode_of(upstream.company) if upstream else None,
     }
     return render(request, "connections/connect.html", context)
 
 
 def _get(request: HttpRequest, project_id: int, connection_id: int) -> tuple[Project, Connection]:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.CONNECTIONS_VIEW)
     return project, selectors.connection_get(
         user=user, connection_id=connection_id, project=project
@@ -146,10 +144,11 @@ def detail(request: HttpRequest, project_id: int, connection_id: int) -> HttpRes
         "tab": "connections",
         "connection": connection,
         "side": _side(connection, project),
-        "actions": _actions(_user(request), connection),
+        "actions": _actions(request_user(request), connection),
         "undo_seconds_left": max(0, seconds_left),
         "events": selectors.events_of(connection=connection)[:200],
         "status": sync_status(connection),
+        "max_reason": MAX_REASON,
     }
     return render(request, "connections/detail.html", context)
 
@@ -173,9 +172,9 @@ def _act(
     """Run one transition; a refusal by a rule or state shows as a message on the page."""
     try:
         do()
+    except (NotFound, Forbidden):
+        raise  # not a message on the page: the error page (or 404) says it
     except ServiceError as exc:
-        if exc.status in (403, 404):
-            raise
         messages.error(request, exc.detail)
     else:
         messages.success(request, done)
@@ -190,7 +189,7 @@ def approve(request: HttpRequest, project_id: int, connection_id: int) -> HttpRe
         request,
         project,
         connection,
-        lambda: services.connection_approve(user=_user(request), connection=connection),
+        lambda: services.connection_approve(user=request_user(request), connection=connection),
         "Approved: the projects are connected.",
     )
 
@@ -199,13 +198,13 @@ def approve(request: HttpRequest, project_id: int, connection_id: int) -> HttpRe
 @require_POST
 def reject(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     project, connection = _get(request, project_id, connection_id)
-    reason = request.POST.get("reason", "")[:2000]
+    reason = request.POST.get("reason", "")
     return _act(
         request,
         project,
         connection,
         lambda: services.connection_reject(
-            user=_user(request), connection=connection, reason=reason
+            user=request_user(request), connection=connection, reason=reason
         ),
         "Request rejected.",
     )
@@ -219,7 +218,7 @@ def cancel(request: HttpRequest, project_id: int, connection_id: int) -> HttpRes
         request,
         project,
         connection,
-        lambda: services.connection_cancel(user=_user(request), connection=connection),
+        lambda: services.connection_cancel(user=request_user(request), connection=connection),
         "Request cancelled.",
     )
 
@@ -230,10 +229,12 @@ def undo(request: HttpRequest, project_id: int, connection_id: int) -> HttpRespo
     project, connection = _get(request, project_id, connection_id)
     side = request.POST.get("side") or None
     try:
-        done = services.connection_undo(user=_user(request), connection=connection, side=side)
+        done = services.connection_undo(
+            user=request_user(request), connection=connection, side=side
+        )
+    except (NotFound, Forbidden):
+        raise  # not a message on the page: the error page (or 404) says it
     except ServiceError as exc:
-        if exc.status in (403, 404):
-            raise
         messages.error(request, exc.detail)
     else:
         if done.state == State.PENDING:
@@ -247,7 +248,7 @@ def undo(request: HttpRequest, project_id: int, connection_id: int) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     project, connection = _get(request, project_id, connection_id)
-    user = _user(request)
+    user = request_user(request)
     if request.method == "GET" and not _actions(user, connection)["disconnect"]:
         if connection.state != State.CONNECTED:
             return _back(project, connection)
@@ -255,7 +256,7 @@ def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> Htt
     error = None
     reason = ""
     if request.method == "POST":
-        reason = request.POST.get("reason", "")[:2000]
+        reason = request.POST.get("reason", "")
         try:
             services.connection_disconnect(
                 user=user,
@@ -263,9 +264,9 @@ def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> Htt
                 reason=reason,
                 acknowledged=request.POST.get("acknowledged") == "on",
             )
+        except (NotFound, Forbidden):
+            raise
         except ServiceError as exc:
-            if exc.status in (403, 404):
-                raise
             error = exc.detail
         else:
             messages.success(request, "Disconnected. The reason is kept in the history.")
@@ -276,6 +277,7 @@ def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> Htt
         "connection": connection,
         "error": error,
         "reason": reason,
+        "max_reason": MAX_REASON,
     }
     return render(request, "connections/disconnect.html", context, status=400 if error else 200)
 
@@ -284,24 +286,23 @@ def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> Htt
 @require_http_methods(["GET", "POST"])
 def list_settings(request: HttpRequest, project_id: int) -> HttpResponse:
     """The project's Connection Manager distribution list and drawings notification list."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.CONNECTIONS_SETTINGS)
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         kind = request.POST.get("kind", "")
         if kind not in ListKind.values:
             raise NotFound("No such list.")
-        mode = request.POST.get("mode", ListMode.ALL)
-        ids = [i for i in (id_param(v) for v in request.POST.getlist("users")[:500]) if i]
         try:
+            choice = list_choice(
+                mode=request.POST.get("mode", ListMode.ALL),
+                user_ids=request.POST.getlist("users"),
+            )
             distribution_list_update(
-                project=project,
-                kind=kind,
-                mode=mode if mode in ListMode.values else ListMode.ALL,
-                users=User.objects.filter(pk__in=ids),
+                project=project, kind=kind, mode=choice.mode, users=choice.users
             )
         except ServiceError as exc:
-            error = exc.detail
+            error, status = exc.detail, exc.status
         else:
             messages.success(request, f"{ListKind(kind).label} saved.")
             return redirect("connections:settings", project_id=project.pk)
@@ -313,19 +314,21 @@ def list_settings(request: HttpRequest, project_id: int) -> HttpResponse:
                 "kind": kind,
                 "mode": setting.mode if setting else ListMode.ALL,
                 "chosen": {u.pk for u in setting.users.all()} if setting else set(),
-                "candidates": list(lists.list_candidates(project=project, kind=kind)[:500]),
+                "candidates": list(
+                    lists.list_candidates(project=project, kind=kind)[:MAX_LIST_USERS]
+                ),
                 "recipients": lists.list_members(project=project, kind=kind),
             }
         )
     context = {"project": project, "tab": "connections", "boxes": boxes, "error": error}
-    return render(request, "connections/settings.html", context, status=400 if error else 200)
+    return render(request, "connections/settings.html", context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def company_settings(request: HttpRequest) -> HttpResponse:
     """The company's approval setting (company admins change it; others may read it)."""
-    user = _user(request)
+    user = request_user(request)
     if request.method == "POST":
         mode = request.POST.get("approval_mode", "")
         if mode not in ApprovalMode.values:

@@ -10,15 +10,14 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.request import id_param
 from sheetflow.connections import distribution as dist
-from sheetflow.connections.models import Connection
-from sheetflow.drawings.models import Area, Drawing, Revision
+from sheetflow.drawings.models import Area, Drawing
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
 
@@ -28,12 +27,8 @@ PAGE_SIZE = 50
 MATRIX_CELLS = 2_500
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _project(request: HttpRequest, project_id: int) -> Project:
-    return get_project(_user(request), project_id, Action.DISTRIBUTION_VIEW)
+    return get_project(request_user(request), project_id, Action.DISTRIBUTION_VIEW)
 
 
 def filters_from(params: Any) -> dist.MatrixFilters:
@@ -67,13 +62,7 @@ def overview(request: HttpRequest, project_id: int) -> HttpResponse:
 def revision(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
     """One upstream revision: each downstream with received, published and by whom."""
     project = _project(request, project_id)
-    rev = get_object_or_404(
-        Revision.objects.select_related("drawing"),
-        pk=revision_id,
-        project=project,
-        upstream_uuid__isnull=True,
-        deleted_at__isnull=True,
-    )
+    rev = dist.distributed_revision_get(project, revision_id)
     rows = dist.revision_rows(project, rev)
     live = [cell for _, cell in rows if cell.status != dist.Status.DISCONNECTED]
     return render(
@@ -95,12 +84,7 @@ def revision(request: HttpRequest, project_id: int, revision_id: int) -> HttpRes
 def downstream(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     """What one downstream has not published yet, oldest first."""
     project = _project(request, project_id)
-    conn = get_object_or_404(
-        Connection.objects.select_related("downstream__company"),
-        pk=connection_id,
-        upstream=project,
-        state__in=dist.SHOWN_STATES,
-    )
+    conn = dist.downstream_connection_get(project, connection_id)
     page = Paginator(dist.unpublished_of(conn), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import ValidationError
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import Pagination, errors
 from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import selectors, services
@@ -54,12 +54,8 @@ router.add_router("", export_router)
 P = "/projects/{project_id}"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _project(request: HttpRequest, project_id: int, action: Action) -> Project:
-    return get_project(_user(request), project_id, action)
+    return get_project(request_user(request), project_id, action)
 
 
 # --- drawing log and drawings -------------------------------------------------------------
@@ -71,7 +67,7 @@ def drawing_list(request: HttpRequest, project_id: int, filters: Query[LogQuery]
     """The drawing log: drawings with their current revision (filters, sort, pages)."""
     project = _project(request, project_id, Action.DRAWINGS_VIEW)
     return selectors.drawing_log(
-        user=_user(request), project=project, filters=filters.to_filters()
+        user=request_user(request), project=project, filters=filters.to_filters()
     ).map(log_row)
 
 
@@ -79,7 +75,7 @@ def drawing_list(request: HttpRequest, project_id: int, filters: Query[LogQuery]
 def drawing_detail(request: HttpRequest, project_id: int, drawing_id: int) -> Drawing:
     """One drawing with its current revision."""
     project = _project(request, project_id, Action.DRAWINGS_VIEW)
-    return selectors.drawing_get(user=_user(request), project=project, drawing_id=drawing_id)
+    return selectors.drawing_get(user=request_user(request), project=project, drawing_id=drawing_id)
 
 
 @router.get(
@@ -90,8 +86,10 @@ def drawing_detail(request: HttpRequest, project_id: int, drawing_id: int) -> Dr
 def drawing_history(request: HttpRequest, project_id: int, drawing_id: int) -> object:
     """A drawing's revisions, newest first."""
     project = _project(request, project_id, Action.DRAWINGS_VIEW)
-    drawing = selectors.drawing_get(user=_user(request), project=project, drawing_id=drawing_id)
-    return selectors.drawing_revisions(user=_user(request), drawing=drawing)
+    drawing = selectors.drawing_get(
+        user=request_user(request), project=project, drawing_id=drawing_id
+    )
+    return selectors.drawing_revisions(user=request_user(request), drawing=drawing)
 
 
 @router.patch(
@@ -103,7 +101,9 @@ def drawing_update(
 ) -> Drawing:
     """Edit a drawing's number, title, discipline, area, status or position."""
     project = _project(request, project_id, Action.DRAWINGS_EDIT)
-    drawing = selectors.drawing_get(user=_user(request), project=project, drawing_id=drawing_id)
+    drawing = selectors.drawing_get(
+        user=request_user(request), project=project, drawing_id=drawing_id
+    )
     data = payload.dict(exclude_unset=True)
     area_id = data.pop("area_id", None)
     area = services.area_get(project=project, area_id=area_id) if area_id else None
@@ -116,7 +116,9 @@ def drawing_update(
 def drawing_delete(request: HttpRequest, project_id: int, drawing_id: int) -> Status[None]:
     """Delete a drawing and its revisions."""
     project = _project(request, project_id, Action.DRAWINGS_EDIT)
-    drawing = selectors.drawing_get(user=_user(request), project=project, drawing_id=drawing_id)
+    drawing = selectors.drawing_get(
+        user=request_user(request), project=project, drawing_id=drawing_id
+    )
     services.drawing_delete(drawing=drawing)
     return Status(204, None)
 
@@ -130,7 +132,9 @@ def drawing_delete(request: HttpRequest, project_id: int, drawing_id: int) -> St
 def revision_detail(request: HttpRequest, project_id: int, revision_id: int) -> Revision:
     """One revision."""
     project = _project(request, project_id, Action.DRAWINGS_VIEW)
-    return selectors.revision_get(user=_user(request), project=project, revision_id=revision_id)
+    return selectors.revision_get(
+        user=request_user(request), project=project, revision_id=revision_id
+    )
 
 
 @router.get(
@@ -146,7 +150,9 @@ def revision_download(
 ) -> FileResponse:
     """Download a revision's sheet PDF, or its rendered thumbnail or image (PNG)."""
     project = _project(request, project_id, Action.DRAWINGS_VIEW)
-    revision = selectors.revision_get(user=_user(request), project=project, revision_id=revision_id)
+    revision = selectors.revision_get(
+        user=request_user(request), project=project, revision_id=revision_id
+    )
     return revision_file(revision, kind, download=kind == "sheet")
 
 
@@ -159,7 +165,9 @@ def revision_update(
 ) -> Revision:
     """Edit a revision's number, status, title, dates or set."""
     project = _project(request, project_id, Action.DRAWINGS_EDIT)
-    revision = selectors.revision_get(user=_user(request), project=project, revision_id=revision_id)
+    revision = selectors.revision_get(
+        user=request_user(request), project=project, revision_id=revision_id
+    )
     data = payload.dict(exclude_unset=True)
     set_id = data.pop("set_id", False)
     drawing_set: DrawingSet | bool | None = False
@@ -174,7 +182,9 @@ def revision_update(
 def revision_delete(request: HttpRequest, project_id: int, revision_id: int) -> Status[None]:
     """Delete a revision (a drawing left without revisions goes too)."""
     project = _project(request, project_id, Action.DRAWINGS_EDIT)
-    revision = selectors.revision_get(user=_user(request), project=project, revision_id=revision_id)
+    revision = selectors.revision_get(
+        user=request_user(request), project=project, revision_id=revision_id
+    )
     services.revision_delete(revision=revision)
     return Status(204, None)
 
@@ -187,7 +197,7 @@ def revisions_publish(request: HttpRequest, project_id: int, payload: RevisionId
     project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
     return report_out(
         services.revisions_set_published(
-            user=_user(request),
+            user=request_user(request),
             project_id=project.pk,
             revision_ids=payload.revision_ids,
             published=True,
@@ -203,7 +213,7 @@ def revisions_unpublish(request: HttpRequest, project_id: int, payload: Revision
     project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
     return report_out(
         services.revisions_set_published(
-            user=_user(request),
+            user=request_user(request),
             project_id=project.pk,
             revision_ids=payload.revision_ids,
             published=False,
@@ -220,7 +230,7 @@ def drawings_publish(request: HttpRequest, project_id: int, payload: DrawingIds)
     project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
     return report_out(
         services.drawings_publish_pending(
-            user=_user(request), project_id=project.pk, drawing_ids=payload.drawing_ids
+            user=request_user(request), project_id=project.pk, drawing_ids=payload.drawing_ids
         )
     )
 
@@ -233,7 +243,7 @@ def drawings_unpublish(request: HttpRequest, project_id: int, payload: DrawingId
     project = _project(request, project_id, Action.DRAWINGS_PUBLISH)
     return report_out(
         services.drawings_unpublish_current(
-            user=_user(request), project_id=project.pk, drawing_ids=payload.drawing_ids
+            user=request_user(request), project_id=project.pk, drawing_ids=payload.drawing_ids
         )
     )
 
@@ -262,7 +272,7 @@ def upload_create(
     optional `sheets`, a JSON list of corrections like the confirm body) to create them now.
     """
     project = _project(request, project_id, Action.DRAWINGS_UPLOAD)
-    user = _user(request)
+    user = request_user(request)
     edits = _parse_sheets(sheets)
     area = (
         services.area_get(project=project, area_id=form.area_id)
@@ -308,7 +318,7 @@ def _parse_sheets(raw: str | None) -> list[services.SheetEdit]:
 def upload_detail(request: HttpRequest, project_id: int, upload_uuid: UUID) -> Upload:
     """A pending upload of yours, with its pre-filled sheets."""
     project = _project(request, project_id, Action.DRAWINGS_UPLOAD)
-    return services.upload_get(project=project, user=_user(request), upload_uuid=upload_uuid)
+    return services.upload_get(project=project, user=request_user(request), upload_uuid=upload_uuid)
 
 
 @router.post(
@@ -320,7 +330,7 @@ def upload_confirm(
 ) -> Status[list[Revision]]:
     """Create the reviewed sheets as unpublished revisions (with your corrections)."""
     project = _project(request, project_id, Action.DRAWINGS_UPLOAD)
-    user = _user(request)
+    user = request_user(request)
     upload = services.upload_get(project=project, user=user, upload_uuid=upload_uuid)
     return Status(
         201, services.upload_confirm(upload=upload, user=user, edits=_edits(payload.sheets))
@@ -331,7 +341,9 @@ def upload_confirm(
 def upload_discard(request: HttpRequest, project_id: int, upload_uuid: UUID) -> Status[None]:
     """Discard a pending upload."""
     project = _project(request, project_id, Action.DRAWINGS_UPLOAD)
-    upload = services.upload_get(project=project, user=_user(request), upload_uuid=upload_uuid)
+    upload = services.upload_get(
+        project=project, user=request_user(request), upload_uuid=upload_uuid
+    )
     services.upload_discard(upload=upload)
     return Status(204, None)
 

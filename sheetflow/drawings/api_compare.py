@@ -9,11 +9,11 @@ from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import errors
-from sheetflow.common.errors import NotFound, ServiceError
-from sheetflow.drawings import selectors
-from sheetflow.drawings.blobs import blob_open
+from sheetflow.common.errors import ServiceError
+from sheetflow.common.request import MAX_ID
+from sheetflow.drawings import files, selectors
 from sheetflow.drawings.models import ComparisonStatus, Revision, SheetComparison
 from sheetflow.drawings.services.comparing import comparison_request
 from sheetflow.projects.permissions import Action, get_project
@@ -21,12 +21,11 @@ from sheetflow.projects.permissions import Action, get_project
 router = Router(tags=["compare"])
 
 P = "/projects/{project_id}"
-IMAGES = {"overlay": "overlay", "a": "image_a", "b": "image_b"}
 
 
 class PairIn(Schema):
-    a: int = Field(..., ge=1, le=2**62, description="The first (older) revision: red.")
-    b: int = Field(..., ge=1, le=2**62, description="The second (newer) revision: blue.")
+    a: int = Field(..., ge=1, le=MAX_ID, description="The first (older) revision: red.")
+    b: int = Field(..., ge=1, le=MAX_ID, description="The second (newer) revision: blue.")
 
 
 class RegionOut(Schema):
@@ -54,7 +53,7 @@ class ComparisonOut(Schema):
 
 
 def _pair(request: HttpRequest, project_id: int, pair: PairIn) -> tuple[Revision, Revision]:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     rev_a = selectors.revision_get(user=user, project=project, revision_id=pair.a)
     rev_b = selectors.revision_get(user=user, project=project, revision_id=pair.b)
@@ -141,16 +140,4 @@ def comparison_image(
 ) -> FileResponse:
     """A computed comparison's PNG: ``overlay``, or ``a`` or ``b`` (the aligned renderings)."""
     rev_a, rev_b = _pair(request, project_id, pair)
-    if kind not in IMAGES:
-        raise NotFound("No such image: overlay, a or b.")
-    comparison = (
-        SheetComparison.objects.filter(sha_a=rev_a.sheet_id, sha_b=rev_b.sheet_id)
-        .select_related(IMAGES[kind])
-        .first()
-    )
-    blob = getattr(comparison, IMAGES[kind]) if comparison else None
-    if blob is None:
-        raise NotFound("This comparison is not computed yet.")
-    response = FileResponse(blob_open(blob), content_type="image/png")
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
-    return response
+    return files.comparison_image(rev_a, rev_b, kind)

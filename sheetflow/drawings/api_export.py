@@ -3,7 +3,7 @@
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import errors
 from sheetflow.drawings import export, selectors
 from sheetflow.drawings.schemas import LogQuery
@@ -15,17 +15,13 @@ router = Router(tags=["drawings"])
 P = "/projects/{project_id}"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @router.get(f"{P}/drawings/export.csv", response={200: None, **errors(401, 403, 404, 422)})
 def log_csv(
     request: HttpRequest, project_id: int, filters: Query[LogQuery]
 ) -> StreamingHttpResponse:
     """The drawing log as CSV: exactly the drawings the same filters list, in the same order."""
-    project = get_project(_user(request), project_id, Action.DRAWINGS_VIEW)
-    return csv_response(_user(request), project, filters.to_filters())
+    project = get_project(request_user(request), project_id, Action.DRAWINGS_VIEW)
+    return csv_response(request_user(request), project, filters.to_filters())
 
 
 @router.get(
@@ -36,6 +32,8 @@ def current_set_zip(
 ) -> StreamingHttpResponse:
     """The current set (latest published revision of each drawing the filters show) as a zip
     of PDFs named "A-101 - First Floor Plan.pdf"; 400 export_too_large past the bounds."""
-    project = get_project(_user(request), project_id, Action.DRAWINGS_VIEW)
-    log = selectors.drawing_log(user=_user(request), project=project, filters=filters.to_filters())
+    project = get_project(request_user(request), project_id, Action.DRAWINGS_VIEW)
+    log = selectors.drawing_log(
+        user=request_user(request), project=project, filters=filters.to_filters()
+    )
     return zip_response(project, export.current_set(log))

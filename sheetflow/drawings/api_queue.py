@@ -10,8 +10,9 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import Pagination, errors
+from sheetflow.common.request import MAX_ID
 from sheetflow.drawings import review, services
 from sheetflow.drawings.schemas import PublishReportOut, RevisionOut, report_out, revision_data
 from sheetflow.projects.permissions import Action, get_project
@@ -77,7 +78,7 @@ class BatchOut(Schema):
 
 
 class QueuePublishIn(Schema):
-    revision_ids: list[Annotated[int, Field(ge=1, le=2**62)]] | None = Field(
+    revision_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
         None, max_length=1000, description="Only these (among the matching); else all matching"
     )
     batch: str | None = Field(None, pattern=r"^\d{1,18}$")
@@ -88,10 +89,6 @@ class QueuePublishIn(Schema):
         le=10_000_000,
         description="Refuse (409) unless exactly this many match (all matching)",
     )
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _filters(batch: str | None, q: str | None) -> review.QueueFilters:
@@ -135,7 +132,7 @@ def _batch(b: dict[str, Any]) -> dict[str, Any]:
 @paginate(Pagination)
 def queue_list(request: HttpRequest, project_id: int, query: Query[QueueQuery]) -> object:
     """Connected revisions waiting for review here, newest batch first, with what changed."""
-    project = get_project(_user(request), project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
+    project = get_project(request_user(request), project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
     qs = review.waiting(project=project, filters=_filters(query.batch, query.q)).select_related(
         "drawing", "drawing__current_revision", "drawing_set"
     )
@@ -146,7 +143,7 @@ def queue_list(request: HttpRequest, project_id: int, query: Query[QueueQuery]) 
 @paginate(Pagination)
 def queue_batches(request: HttpRequest, project_id: int) -> object:
     """The sync batches that still have sheets waiting, newest first."""
-    project = get_project(_user(request), project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
+    project = get_project(request_user(request), project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
     return Mapped(review.batches(project=project), _batch)
 
 
@@ -154,7 +151,7 @@ def queue_batches(request: HttpRequest, project_id: int) -> object:
 @paginate(Pagination)
 def queue_withdrawn(request: HttpRequest, project_id: int) -> object:
     """Connected copies their upstream withdrew before they were published here."""
-    project = get_project(_user(request), project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
+    project = get_project(request_user(request), project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
     qs = review.withdrawn(project=project).select_related(
         "drawing__current_revision", "drawing_set"
     )
@@ -165,10 +162,10 @@ def queue_withdrawn(request: HttpRequest, project_id: int) -> object:
 def queue_publish(request: HttpRequest, project_id: int, payload: QueuePublishIn) -> object:
     """Publish from the queue: the given revisions, a batch, or everything matching (across
     pages; pass ``expected_count`` to refuse if the queue changed since you counted)."""
-    project = get_project(_user(request), project_id, Action.DRAWINGS_PUBLISH)
+    project = get_project(request_user(request), project_id, Action.DRAWINGS_PUBLISH)
     return report_out(
         services.queue_publish(
-            user=_user(request),
+            user=request_user(request),
             project=project,
             filters=_filters(payload.batch, payload.q),
             revision_ids=payload.revision_ids,

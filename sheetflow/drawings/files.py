@@ -9,22 +9,25 @@ browser history, logs or a forwarded page. Blobs never change, so browsers cache
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 
+from sheetflow.common.errors import NotFound
 from sheetflow.common.http import content_disposition
-from sheetflow.drawings.blobs import blob_stream
-from sheetflow.drawings.models import Blob, Revision
+from sheetflow.drawings.blobs import blob_open, blob_stream
+from sheetflow.drawings.models import Blob, Revision, SheetComparison
 
 KINDS = ("sheet", "thumbnail", "image")
+# A comparison's images, by the name pages and the API use for them.
+COMPARISON_IMAGES = {"overlay": "overlay", "a": "image_a", "b": "image_b"}
 
 
 def revision_file(revision: Revision, kind: str, *, download: bool = False) -> FileResponse:
     """Stream one of a revision's blobs; blobs never change, so caches may keep them."""
     if kind not in KINDS:
-        raise Http404("No such file.")
+        raise NotFound("No such file.")
     blob: Blob | None = getattr(revision, kind)
     if blob is None:
-        raise Http404("Not rendered yet.")
+        raise NotFound("Not rendered yet.")
     name = f"{revision.drawing.number} rev {revision.revision_number}"
     filename = f"{name}.pdf" if kind == "sheet" else f"{name} {kind}.png"
     response = FileResponse(blob_stream(blob), content_type=blob.content_type)
@@ -33,6 +36,25 @@ def revision_file(revision: Revision, kind: str, *, download: bool = False) -> F
     if not response.has_header("Content-Length"):
         # A stream from the bucket has no length of its own; a local file has its real one.
         response["Content-Length"] = blob.size
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["ETag"] = f'"{blob.sha256}"'
+    return response
+
+
+def comparison_image(rev_a: Revision, rev_b: Revision, kind: str) -> FileResponse:
+    """One PNG of the computed comparison of two revisions the reader may see."""
+    if kind not in COMPARISON_IMAGES:
+        raise NotFound("No such image: overlay, a or b.")
+    field = COMPARISON_IMAGES[kind]
+    comparison = (
+        SheetComparison.objects.filter(sha_a=rev_a.sheet_id, sha_b=rev_b.sheet_id)
+        .select_related(field)
+        .first()
+    )
+    blob: Blob | None = getattr(comparison, field) if comparison else None
+    if blob is None:
+        raise NotFound("This comparison is not computed yet.")
+    response = FileResponse(blob_open(blob), content_type="image/png")
     response["Cache-Control"] = "private, max-age=31536000, immutable"
     response["ETag"] = f'"{blob.sha256}"'
     return response

@@ -11,6 +11,7 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import Field
 
+from sheetflow.common.request import MAX_ID
 from sheetflow.drawings.models import (
     DISCIPLINE_MAX,
     NAME_MAX,
@@ -177,7 +178,9 @@ class RevisionPatch(Schema):
 
 
 class RevisionIds(Schema):
-    revision_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
+    revision_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=1000
+    )
 
 
 SortName = Literal[
@@ -186,9 +189,9 @@ SortName = Literal[
 
 
 class LogQuery(Schema):
-    area_id: int | None = Field(None, ge=1, le=2**62)
+    area_id: int | None = Field(None, ge=1, le=MAX_ID)
     discipline: str | None = Field(None, max_length=60)
-    set_id: int | None = Field(None, ge=1, le=2**62)
+    set_id: int | None = Field(None, ge=1, le=MAX_ID)
     published: Literal["published", "unpublished"] | None = None
     source: Literal["own", "connected"] | None = None
     status: Literal["active", "obsolete"] | None = None
@@ -213,7 +216,7 @@ class CountOut(Schema):
 
 
 class DrawingIds(Schema):
-    drawing_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
+    drawing_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=1000)
 
 
 class PublishItemOut(Schema):

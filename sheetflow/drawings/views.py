@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from sheetflow.accounts.authed import request_user
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import ServiceError
 from sheetflow.common.request import id_param
@@ -27,10 +28,6 @@ from sheetflow.projects.permissions import Action, can, get_project
 PAGE_SIZE = 50
 SHOWN = 10  # drawings named in a bulk publish message before "and N more"
 LOG_PARAMS = ("area", "discipline", "set", "published", "source", "status", "q", "sort")
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def rights(user: User, project: Project) -> dict[str, Any]:
@@ -107,7 +104,7 @@ def log_filters(params: Any) -> selectors.LogFilters:
 @login_required
 @require_safe
 def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     admin = selectors.sees_unpublished(user, project)
     params = request.GET
@@ -144,7 +141,7 @@ def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def drawing_detail(request: HttpRequest, project_id: int, drawing_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
     areas = selectors.areas(project=project)
@@ -182,7 +179,7 @@ def drawing_detail(request: HttpRequest, project_id: int, drawing_id: int) -> Ht
 @login_required
 @require_POST
 def drawing_delete(request: HttpRequest, project_id: int, drawing_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_EDIT)
     drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
     try:
@@ -197,7 +194,7 @@ def drawing_delete(request: HttpRequest, project_id: int, drawing_id: int) -> Ht
 @login_required
 @require_http_methods(["GET", "POST"])
 def revision_detail(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
     sets = selectors.drawing_sets(project=project)
@@ -233,7 +230,7 @@ def revision_detail(request: HttpRequest, project_id: int, revision_id: int) -> 
 @login_required
 @require_POST
 def revision_delete(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_EDIT)
     revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
     try:
@@ -252,7 +249,7 @@ def revision_delete(request: HttpRequest, project_id: int, revision_id: int) -> 
 def revision_download(
     request: HttpRequest, project_id: int, revision_id: int, kind: str
 ) -> FileResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
     return revision_file(revision, kind, download=kind == "sheet" and "inline" not in request.GET)
@@ -281,7 +278,7 @@ def publish(request: HttpRequest, project_id: int) -> HttpResponse:
     The log ticks drawings (each publishes its pending revision, the newest unpublished one);
     a drawing's history and a revision page tick revisions themselves.
     """
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_PUBLISH)
     unpublish = request.POST.get("action") == "unpublish"
     drawing_ids = [i for i in (id_param(v) for v in request.POST.getlist("drawing")) if i][:1000]

@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from sheetflow.accounts.authed import request_user
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import export, selectors
-from sheetflow.drawings.views import _user, log_filters
+from sheetflow.drawings.views import log_filters
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
 
@@ -53,7 +54,7 @@ def zip_response(project: Project, sheets: export.SetExport) -> StreamingHttpRes
 @require_safe
 def log_csv(request: HttpRequest, project_id: int) -> HttpResponseBase:
     """The drawing log as CSV, with the filters and order the log page shows."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     return csv_response(user, project, log_filters(request.GET))
 
@@ -62,7 +63,7 @@ def log_csv(request: HttpRequest, project_id: int) -> HttpResponseBase:
 @require_safe
 def current_set_zip(request: HttpRequest, project_id: int) -> HttpResponseBase:
     """The current set of the drawings the filters show, as a zip of their sheet PDFs."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     log = selectors.drawing_log(user=user, project=project, filters=log_filters(request.GET))
     try:

@@ -8,11 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.errors import ServiceError
 from sheetflow.common.request import id_param
 from sheetflow.drawings import selectors, services
 from sheetflow.drawings.forms import DisciplineForm, NameForm
-from sheetflow.drawings.views import _user, rights
+from sheetflow.drawings.views import rights
 from sheetflow.projects.permissions import Action, get_project
 
 
@@ -20,7 +21,7 @@ from sheetflow.projects.permissions import Action, get_project
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, project_id: int) -> HttpResponse:
     """Areas, sets and disciplines on one page; each form posts a ``what`` and ``op``."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     if request.method == "POST":
         project = get_project(user, project_id, Action.DRAWINGS_MANAGE)

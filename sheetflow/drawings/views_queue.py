@@ -14,10 +14,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.errors import ServiceError
 from sheetflow.common.request import id_param
 from sheetflow.drawings import review, services
-from sheetflow.drawings.views import _user, report_messages, rights
+from sheetflow.drawings.views import report_messages, rights
 from sheetflow.projects.permissions import Action, get_project
 
 PAGE_SIZE = 50
@@ -42,7 +43,7 @@ def _entry(revision: Any) -> dict[str, Any]:
 @require_safe
 def queue(request: HttpRequest, project_id: int) -> HttpResponse:
     """Connected revisions waiting for review, grouped by the sync batch that brought them."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
     filters = _filters(request.GET)
     qs = review.waiting(project=project, filters=filters).select_related(
@@ -91,7 +92,7 @@ def queue_publish(request: HttpRequest, project_id: int) -> HttpResponse:
     Publishing all matching first shows how many that is (GET) and publishes only that many
     (POST with ``expected``): if the queue changed in between, it asks again.
     """
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_PUBLISH)
     params = request.POST if request.method == "POST" else request.GET
     filters = _filters(params)

@@ -7,24 +7,25 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from sheetflow.common.errors import ServiceError
+from sheetflow.accounts.authed import request_user
+from sheetflow.common.errors import NotFound, ServiceError
 from sheetflow.drawings import recognition, selectors, services
 from sheetflow.drawings.blobs import blob_open
 from sheetflow.drawings.forms import UploadForm
 from sheetflow.drawings.models import Drawing, TitleBlockLayout, Upload, UploadSheet
 from sheetflow.drawings.recognition import ocr
-from sheetflow.drawings.views import _user, rights
+from sheetflow.drawings.views import rights
 from sheetflow.projects.permissions import Action, get_project
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, project_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_UPLOAD)
     form = UploadForm(
         request.POST or None,
@@ -66,7 +67,7 @@ def upload(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, project_id: int, upload_uuid: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_UPLOAD)
     pending = services.upload_get(project=project, user=user, upload_uuid=upload_uuid)
     sheets = list(pending.sheets.all())
@@ -180,10 +181,10 @@ def review_sheet(
     request: HttpRequest, project_id: int, upload_uuid: UUID, index: int
 ) -> HttpResponse:
     """One row's pictures and OCR state (polled by the review page until ready)."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_UPLOAD)
     pending = services.upload_get(project=project, user=user, upload_uuid=upload_uuid)
-    sheet = get_object_or_404(UploadSheet, upload=pending, index=index)
+    sheet = services.upload_sheet_get(upload=pending, index=index)
     context = {
         "project": project,
         "upload": pending,
@@ -200,13 +201,13 @@ def review_sheet(
 def review_image(
     request: HttpRequest, project_id: int, upload_uuid: UUID, index: int, kind: str
 ) -> FileResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_UPLOAD)
     pending = services.upload_get(project=project, user=user, upload_uuid=upload_uuid)
-    sheet = get_object_or_404(UploadSheet, upload=pending, index=index)
+    sheet = services.upload_sheet_get(upload=pending, index=index)
     blob = {"thumbnail": sheet.thumbnail, "crop": sheet.crop}.get(kind)
     if blob is None:
-        raise Http404("Not rendered yet.")
+        raise NotFound("Not rendered yet.")
     response = FileResponse(blob_open(blob), content_type=blob.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -277,7 +278,7 @@ def _percent(value: str) -> float | None:
 @require_http_methods(["GET", "POST"])
 def layout(request: HttpRequest, project_id: int) -> HttpResponse:
     """The project's remembered title-block layout: see, edit or reset (drawings admins)."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_MANAGE)
     error = ""
     if request.method == "POST":

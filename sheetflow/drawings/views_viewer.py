@@ -6,27 +6,27 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from sheetflow.accounts.authed import request_user
+from sheetflow.common.errors import NotFound
 from sheetflow.common.request import id_param
 from sheetflow.drawings import selectors
-from sheetflow.drawings.blobs import blob_open
+from sheetflow.drawings.files import comparison_image
 from sheetflow.drawings.models import ComparisonStatus, Revision, SheetComparison
 from sheetflow.drawings.services.comparing import comparison_request
-from sheetflow.drawings.views import LOG_PARAMS, _user, log_filters, rights
+from sheetflow.drawings.views import LOG_PARAMS, log_filters, rights
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, get_project
-
-COMPARE_IMAGES = {"overlay": "overlay", "a": "image_a", "b": "image_b"}
 
 
 @login_required
 @require_safe
 def viewer(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
     """One revision in the viewer, with previous/next in the log's order and its history."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
     drawing = revision.drawing
@@ -58,7 +58,7 @@ def _pair(
     request: HttpRequest, project: Project, drawing_id: int
 ) -> tuple[Revision | None, Revision | None]:
     """The two revisions named by ?a=&b= (either may be missing), both of this drawing."""
-    user = _user(request)
+    user = request_user(request)
     found = []
     for key in ("a", "b"):
         revision_id = id_param(request.GET.get(key))
@@ -66,7 +66,7 @@ def _pair(
         if revision_id:
             revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
             if revision.drawing_id != drawing_id:
-                raise Http404("That revision is not of this drawing.")
+                raise NotFound("That revision is not of this drawing.")
         found.append(revision)
     return found[0], found[1]
 
@@ -75,7 +75,7 @@ def _pair(
 @require_safe
 def compare(request: HttpRequest, project_id: int, drawing_id: int) -> HttpResponse:
     """Two revisions overlaid or side by side, with the changed areas and words listed."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
     revisions = list(selectors.drawing_revisions(user=user, drawing=drawing)[:200])
@@ -141,21 +141,10 @@ def compare_image(
     request: HttpRequest, project_id: int, drawing_id: int, kind: str
 ) -> FileResponse:
     """One image of a computed comparison (overlay, or either aligned rendering)."""
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_VIEW)
     drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
     rev_a, rev_b = _pair(request, project, drawing.pk)
-    if kind not in COMPARE_IMAGES or rev_a is None or rev_b is None:
-        raise Http404("No such image.")
-    comparison = (
-        SheetComparison.objects.filter(sha_a=rev_a.sheet_id, sha_b=rev_b.sheet_id)
-        .select_related(COMPARE_IMAGES[kind])
-        .first()
-    )
-    blob = getattr(comparison, COMPARE_IMAGES[kind]) if comparison else None
-    if blob is None:
-        raise Http404("Not computed yet.")
-    response = FileResponse(blob_open(blob), content_type="image/png")
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
-    response["ETag"] = f'"{blob.sha256}"'
-    return response
+    if rev_a is None or rev_b is None:
+        raise NotFound("No such image.")
+    return comparison_image(rev_a, rev_b, kind)

@@ -8,15 +8,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import Pagination, errors
 from sheetflow.notifications import selectors, services
 
 router = Router(tags=["notifications"])
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class NotificationOut(Schema):
@@ -42,13 +38,13 @@ class MarkedOut(Schema):
 @paginate(Pagination)
 def notification_list(request: HttpRequest, unread: bool = False) -> object:
     """Your notifications, newest first (`unread=true` for unread ones only)."""
-    return selectors.notifications_for(user=_user(request), unread=unread)
+    return selectors.notifications_for(user=request_user(request), unread=unread)
 
 
 @router.get("/notifications/unread-count", response={200: UnreadOut, **errors(401)})
 def notification_unread_count(request: HttpRequest) -> object:
     """How many of your notifications are unread."""
-    return {"unread": selectors.unread_count(user=_user(request))}
+    return {"unread": selectors.unread_count(user=request_user(request))}
 
 
 @router.post(
@@ -57,10 +53,12 @@ def notification_unread_count(request: HttpRequest) -> object:
 )
 def notification_read(request: HttpRequest, notification_id: int) -> object:
     """Mark one of your notifications read."""
-    return services.notification_mark_read(user=_user(request), notification_id=notification_id)
+    return services.notification_mark_read(
+        user=request_user(request), notification_id=notification_id
+    )
 
 
 @router.post("/notifications/read-all", response={200: MarkedOut, **errors(401)})
 def notification_read_all(request: HttpRequest) -> object:
     """Mark all your notifications read."""
-    return {"marked": services.notifications_mark_all_read(user=_user(request))}
+    return {"marked": services.notifications_mark_all_read(user=request_user(request))}

@@ -54,6 +54,10 @@ class ListMode(models.TextChoices):
     SPECIFIC = "specific", "Specific users"
 
 
+# The most people one list names (and the most candidates a list's page or answer shows).
+MAX_LIST_USERS = 500
+
+
 class DistributionList(models.Model):
     """Who of a project hears about connection or drawing events (no row: all admins)."""
 

@@ -69,7 +69,11 @@ def notify(
 def distribution_list_update(
     *, project: Project, kind: ListKind | str, mode: ListMode | str, users: Iterable[User] = ()
 ) -> DistributionList:
-    """Choose who a project's list notifies: all admins, or specific eligible users."""
+    """Choose who a project's list notifies: all admins, or specific eligible users.
+
+    Assumes the caller may change the project's lists (connection settings) and that the users
+    exist (``notifications.list_choice`` reads them); refuses users who are not eligible.
+    """
     kind, mode = ListKind(kind), ListMode(mode)
     chosen = {u.pk for u in users}
     if mode == ListMode.SPECIFIC:

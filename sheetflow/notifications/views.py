@@ -9,17 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.notifications import selectors, services
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     unread_only = request.GET.get("unread") == "1"
     paginator = Paginator(selectors.notifications_for(user=user, unread=unread_only), 30)
     page = paginator.get_page(request.GET.get("page"))
@@ -31,7 +27,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark read and go to the page where the user acts."""
-    note = services.notification_mark_read(user=_user(request), notification_id=notification_id)
+    note = services.notification_mark_read(
+        user=request_user(request), notification_id=notification_id
+    )
     if note.link and url_has_allowed_host_and_scheme(note.link, allowed_hosts=None):
         return redirect(note.link)
     return redirect("notifications:list")
@@ -40,5 +38,5 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    services.notifications_mark_all_read(user=_user(request))
+    services.notifications_mark_all_read(user=request_user(request))
     return redirect("notifications:list")

@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from sheetflow.accounts.api import CompanyOut, UserOut
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import Pagination, errors
 from sheetflow.common.errors import Forbidden
 from sheetflow.projects import invitations, selectors, services
@@ -43,7 +43,7 @@ class ProjectOut(Schema):
     @staticmethod
     def resolve_my_levels(obj: Project, context: dict[str, object]) -> ToolLevels:
         request: HttpRequest = context["request"]  # type: ignore[assignment]
-        user: User = request.user  # type: ignore[assignment]
+        user = request_user(request)
         return ToolLevels(
             drawings=level_name(level(user, obj, "drawings")),
             connection_manager=level_name(level(user, obj, "connection_manager")),
@@ -95,13 +95,13 @@ class MemberPatch(Schema):
 @paginate(Pagination)
 def project_list(request: HttpRequest) -> object:
     """Projects the signed-in user can see."""
-    return selectors.projects_for(user=request.user)  # type: ignore[arg-type]
+    return selectors.projects_for(user=request_user(request))
 
 
 @router.post("/projects", response={201: ProjectOut, **errors(401, 403, 409, 422)})
 def project_create(request: HttpRequest, payload: ProjectIn) -> Status[Project]:
     """Create a project in the user's own company (company admins)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     if not user.is_company_admin:
         raise Forbidden("Only company admins can create projects.")
     project = services.project_create(company=user.company, **payload.dict())
@@ -111,13 +111,13 @@ def project_create(request: HttpRequest, payload: ProjectIn) -> Status[Project]:
 @router.get("/projects/{project_id}", response={200: ProjectOut, **errors(401, 404, 422)})
 def project_detail(request: HttpRequest, project_id: int) -> Project:
     """One project."""
-    return get_project(request.user, project_id)  # type: ignore[arg-type]
+    return get_project(request_user(request), project_id)
 
 
 @router.patch("/projects/{project_id}", response={200: ProjectOut, **errors(401, 403, 404, 422)})
 def project_update(request: HttpRequest, project_id: int, payload: ProjectPatch) -> Project:
     """Rename or (de)activate a project (company admins of its company)."""
-    project = get_project(request.user, project_id, Action.PROJECT_EDIT)  # type: ignore[arg-type]
+    project = get_project(request_user(request), project_id, Action.PROJECT_EDIT)
     return services.project_update(project=project, **payload.dict())
 
 
@@ -127,7 +127,7 @@ def project_update(request: HttpRequest, project_id: int, payload: ProjectPatch)
 @paginate(Pagination)
 def member_list(request: HttpRequest, project_id: int) -> object:
     """The project's directory."""
-    project = get_project(request.user, project_id, Action.DIRECTORY_VIEW)  # type: ignore[arg-type]
+    project = get_project(request_user(request), project_id, Action.DIRECTORY_VIEW)
     return selectors.members_of(project=project)
 
 
@@ -190,11 +190,11 @@ def member_add(request: HttpRequest, project_id: int, payload: MemberIn) -> Stat
     An invitation answers the same whether or not the email belongs to an account; the
     person becomes a member once they accept it.
     """
-    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    project = get_project(request_user(request), project_id, Action.DIRECTORY_MANAGE)
     added = invitations.directory_add(
         project=project,
         email=payload.email,
-        invited_by=request.user,  # type: ignore[arg-type]
+        invited_by=request_user(request),
         drawings=Level[payload.drawings.upper()],
         connection_manager=Level[payload.connection_manager.upper()],
     )
@@ -208,7 +208,7 @@ def member_add(request: HttpRequest, project_id: int, payload: MemberIn) -> Stat
 @paginate(Pagination)
 def invitation_list(request: HttpRequest, project_id: int) -> object:
     """The project's pending invitations (directory managers)."""
-    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    project = get_project(request_user(request), project_id, Action.DIRECTORY_MANAGE)
     return invitations.invitations_of(project=project)
 
 
@@ -218,7 +218,7 @@ def invitation_list(request: HttpRequest, project_id: int) -> object:
 )
 def invitation_cancel(request: HttpRequest, project_id: int, invitation_id: int) -> Status[None]:
     """Withdraw a pending invitation."""
-    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    project = get_project(request_user(request), project_id, Action.DIRECTORY_MANAGE)
     invitations.invitation_cancel(project=project, invitation_id=invitation_id)
     return Status(204, None)
 
@@ -227,7 +227,7 @@ def invitation_cancel(request: HttpRequest, project_id: int, invitation_id: int)
 @paginate(Pagination)
 def my_invitations(request: HttpRequest) -> object:
     """Invitations waiting for the signed-in user's answer."""
-    return invitations.invitations_pending_for(user=request.user)  # type: ignore[arg-type]
+    return invitations.invitations_pending_for(user=request_user(request))
 
 
 @router.post(
@@ -236,7 +236,7 @@ def my_invitations(request: HttpRequest) -> object:
 )
 def my_invitation_accept(request: HttpRequest, invitation_id: int) -> Project:
     """Accept an invitation: join the project's directory."""
-    member = invitations.invitation_accept(user=request.user, invitation_id=invitation_id)  # type: ignore[arg-type]
+    member = invitations.invitation_accept(user=request_user(request), invitation_id=invitation_id)
     return member.project
 
 
@@ -245,7 +245,7 @@ def my_invitation_accept(request: HttpRequest, invitation_id: int) -> Project:
 )
 def my_invitation_decline(request: HttpRequest, invitation_id: int) -> Status[None]:
     """Decline an invitation."""
-    invitations.invitation_decline(user=request.user, invitation_id=invitation_id)  # type: ignore[arg-type]
+    invitations.invitation_decline(user=request_user(request), invitation_id=invitation_id)
     return Status(204, None)
 
 
@@ -257,7 +257,7 @@ def member_update(
     request: HttpRequest, project_id: int, member_id: int, payload: MemberPatch
 ) -> ProjectMember:
     """Change a member's per-tool levels."""
-    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    project = get_project(request_user(request), project_id, Action.DIRECTORY_MANAGE)
     member = services.member_get(project=project, member_id=member_id)
     return services.member_update(
         member=member,
@@ -272,6 +272,6 @@ def member_update(
 )
 def member_remove(request: HttpRequest, project_id: int, member_id: int) -> Status[None]:
     """Remove a member from the directory."""
-    project = get_project(request.user, project_id, Action.DIRECTORY_MANAGE)  # type: ignore[arg-type]
+    project = get_project(request_user(request), project_id, Action.DIRECTORY_MANAGE)
     services.member_remove(member=services.member_get(project=project, member_id=member_id))
     return Status(204, None)

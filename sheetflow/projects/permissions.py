@@ -8,13 +8,14 @@ A user's level on a project's tool is:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from sheetflow.common.errors import Forbidden, NotFound
 from sheetflow.projects.models import Level, Project, ProjectMember, Tool
 
 if TYPE_CHECKING:
@@ -77,15 +78,33 @@ def is_company_admin_of(user: User, project: Project) -> bool:
     return bool(user.is_active and user.is_company_admin and user.company_id == project.company_id)
 
 
+# The one cache of a user's membership on a Project object: a list of zero or one member,
+# named after the user, so a check for another user never reads it.
+def _cache_name(user: User) -> str:
+    return f"_membership_of_{user.pk}"
+
+
+def viewer_memberships(user: User) -> Prefetch[Any]:
+    """For ``prefetch_related``: each project's membership of this user, read by the checks."""
+    mine = ProjectMember.objects.filter(user=user)
+    return Prefetch("members", queryset=mine, to_attr=_cache_name(user))
+
+
+def remember_memberships(user: User, projects: Iterable[Project]) -> None:
+    """Load the user's memberships of projects already fetched, in one query, for the checks."""
+    name = _cache_name(user)
+    todo = {p.pk: p for p in projects if not hasattr(p, name)}
+    if not todo:
+        return
+    members = {m.project_id: m for m in ProjectMember.objects.filter(user=user, project__in=todo)}
+    for pk, project in todo.items():
+        setattr(project, name, [members[pk]] if pk in members else [])
+
+
 def _membership(user: User, project: Project) -> ProjectMember | None:
-    # Selectors may prefetch the viewer's membership onto the project to save a query.
-    cached: Any = getattr(project, "_viewer_membership", "missing")
-    if cached != "missing" and getattr(project, "_viewer_id", None) == user.pk:
-        return cached  # type: ignore[no-any-return]
-    member = ProjectMember.objects.filter(project=project, user=user).first()
-    project._viewer_membership = member  # type: ignore[attr-defined]
-    project._viewer_id = user.pk  # type: ignore[attr-defined]
-    return member
+    remember_memberships(user, [project])
+    cached: list[ProjectMember] = getattr(project, _cache_name(user))
+    return cached[0] if cached else None
 
 
 def can_see(user: User, project: Project) -> bool:
@@ -127,14 +146,12 @@ def visible_projects(user: User) -> QuerySet[Project]:
 def get_project(user: User, project_id: int, action: Action = Action.PROJECT_VIEW) -> Project:
     """The project, if the user may take the action on it.
 
-    Invisible projects raise Http404. Visible ones the user may not act on raise
-    PermissionDenied, because a member already knows the project exists.
+    Invisible projects raise NotFound. Visible ones the user may not act on raise
+    Forbidden, because a member already knows the project exists.
     """
-    from django.core.exceptions import PermissionDenied
-
     project = Project.objects.select_related("company").filter(pk=project_id).first()
     if project is None or not can_see(user, project):
-        raise Http404("Project not found.")
+        raise NotFound("Project not found.")
     if not can(user, project, action):
-        raise PermissionDenied(f"You do not have permission to {action.value.replace('.', ' ')}.")
+        raise Forbidden(f"You do not have permission to {action.value.replace('.', ' ')}.")
     return project

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from sheetflow.accounts.models import Company, User
 from sheetflow.projects.models import Project, ProjectMember
-from sheetflow.projects.permissions import visible_projects
+from sheetflow.projects.permissions import viewer_memberships, visible_projects
 
 
 def projects_for(*, user: User) -> QuerySet[Project]:
@@ -16,9 +16,7 @@ def projects_for(*, user: User) -> QuerySet[Project]:
     return (
         visible_projects(user)
         .select_related("company")
-        .prefetch_related(
-            Prefetch("members", queryset=ProjectMember.objects.filter(user=user), to_attr="_mine")
-        )
+        .prefetch_related(viewer_memberships(user))
         .order_by("company__name", "name", "pk")
     )
 
@@ -26,10 +24,6 @@ def projects_for(*, user: User) -> QuerySet[Project]:
 def projects_grouped(*, user: User) -> list[tuple[Company, list[Project]]]:
     """The user's projects grouped by company, their own company first."""
     projects = list(projects_for(user=user))
-    for project in projects:
-        # Hand the prefetched membership to permissions so templates ask no more queries.
-        project._viewer_membership = project._mine[0] if project._mine else None  # type: ignore[attr-defined]
-        project._viewer_id = user.pk  # type: ignore[attr-defined]
     projects.sort(key=lambda p: (p.company_id != user.company_id, p.company.name, p.name))
     return [(company, list(items)) for company, items in groupby(projects, lambda p: p.company)]
 

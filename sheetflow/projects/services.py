@@ -31,7 +31,7 @@ def project_create(*, company: Company, name: str, code: str, is_active: bool = 
 def project_update(
     *, project: Project, name: str | None = None, is_active: bool | None = None
 ) -> Project:
-    """Rename a project or (de)activate it."""
+    """Rename a project or (de)activate it (the caller checked the user may edit it)."""
     if name is not None:
         if not name.strip():
             raise ServiceError("A project needs a name.", code="invalid")
@@ -49,7 +49,7 @@ def member_add(
     drawings: Level = Level.READ_ONLY,
     connection_manager: Level = Level.NONE,
 ) -> ProjectMember:
-    """Add a user (of any company) to a project's directory."""
+    """Add a user (of any company) to a project's directory (the caller checked who may)."""
     if not user.is_active:
         raise ServiceError("That user is deactivated.", code="user_inactive")
     try:
@@ -70,7 +70,7 @@ def member_update(
     drawings: Level | None = None,
     connection_manager: Level | None = None,
 ) -> ProjectMember:
-    """Change a member's per-tool levels."""
+    """Change a member's per-tool levels (a member from ``member_get`` of an allowed project)."""
     if drawings is not None:
         member.drawings = Level(drawings)
     if connection_manager is not None:
@@ -80,7 +80,7 @@ def member_update(
 
 
 def member_remove(*, member: ProjectMember) -> None:
-    """Remove a member from the directory (what they created stays)."""
+    """Remove a member from the directory (what they created stays); as ``member_update``."""
     member.delete()
 
 

@@ -8,27 +8,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from sheetflow.accounts.models import User
-from sheetflow.common.errors import ServiceError
+from sheetflow.accounts.authed import request_user
+from sheetflow.common.errors import Forbidden, ServiceError
 from sheetflow.projects import invitations, selectors, services
 from sheetflow.projects.forms import LEVEL_CHOICES, MemberAddForm, MemberLevelsForm, ProjectForm
 from sheetflow.projects.models import Invitation, Level
 from sheetflow.projects.permissions import Action, can, get_project, level
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = ProjectForm(request.POST or None)
     if request.method == "POST":
         if not user.is_company_admin:
-            context = {"detail": "Only company admins create projects."}
-            return render(request, "error.html", context, status=403)
+            raise Forbidden("Only company admins create projects.")
         if form.is_valid():
             try:
                 project = services.project_create(company=user.company, **form.cleaned_data)
@@ -49,7 +44,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def project_home(request: HttpRequest, project_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id)
     context = {
         "project": project,
@@ -63,7 +58,7 @@ def project_home(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def directory(request: HttpRequest, project_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = get_project(user, project_id, Action.DIRECTORY_VIEW)
     can_manage = can(user, project, Action.DIRECTORY_MANAGE)
     form = MemberAddForm(request.POST or None, initial={"drawings": 1, "connection_manager": 0})
@@ -103,7 +98,7 @@ def directory(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_update(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
-    project = get_project(_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = get_project(request_user(request), project_id, Action.DIRECTORY_MANAGE)
     member = services.member_get(project=project, member_id=member_id)
     form = MemberLevelsForm(request.POST)
     if not form.is_valid():
@@ -132,7 +127,7 @@ def member_update(request: HttpRequest, project_id: int, member_id: int) -> Http
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
-    project = get_project(_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = get_project(request_user(request), project_id, Action.DIRECTORY_MANAGE)
     member = services.member_get(project=project, member_id=member_id)
     services.member_remove(member=member)
     messages.success(request, f"{member.user.full_name} removed from the directory.")
@@ -142,7 +137,7 @@ def member_remove(request: HttpRequest, project_id: int, member_id: int) -> Http
 @login_required
 @require_POST
 def invitation_cancel(request: HttpRequest, project_id: int, invitation_id: int) -> HttpResponse:
-    project = get_project(_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = get_project(request_user(request), project_id, Action.DIRECTORY_MANAGE)
     invitations.invitation_cancel(project=project, invitation_id=invitation_id)
     messages.success(request, "Invitation withdrawn.")
     return redirect("projects:directory", project_id=project.pk)
@@ -151,14 +146,14 @@ def invitation_cancel(request: HttpRequest, project_id: int, invitation_id: int)
 @login_required
 @require_safe
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    items = invitations.invitations_pending_for(user=_user(request))[:200]
+    items = invitations.invitations_pending_for(user=request_user(request))[:200]
     return render(request, "projects/invitations.html", {"invitations": items})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_detail(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     invitation = invitations.invitation_for_invitee(user=user, invitation_id=invitation_id)
     if request.method == "POST":
         if request.POST.get("answer") == "accept":

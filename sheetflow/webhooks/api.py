@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import Pagination, errors
 from sheetflow.webhooks import selectors, services
 from sheetflow.webhooks.models import EventType
@@ -18,10 +18,6 @@ from sheetflow.webhooks.models import EventType
 router = Router(tags=["webhooks"])
 
 EventName = Literal[tuple(EventType.values)]  # type: ignore[valid-type]
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class EventTypeOut(Schema):
@@ -105,7 +101,7 @@ def event_types(request: HttpRequest) -> object:
 @paginate(Pagination)
 def endpoint_list(request: HttpRequest, project_id: int) -> object:
     """The project's webhook endpoints (Connection Manager admins)."""
-    project = selectors.managed_project(user=_user(request), project_id=project_id)
+    project = selectors.managed_project(user=request_user(request), project_id=project_id)
     return selectors.endpoints_of(project=project)
 
 
@@ -115,7 +111,7 @@ def endpoint_list(request: HttpRequest, project_id: int) -> object:
 )
 def endpoint_create(request: HttpRequest, project_id: int, payload: EndpointIn) -> object:
     """Add an endpoint; the answer carries its signing secret, shown this once."""
-    user = _user(request)
+    user = request_user(request)
     project = selectors.managed_project(user=user, project_id=project_id)
     endpoint, secret = services.endpoint_create(
         user=user,
@@ -132,7 +128,7 @@ def endpoint_create(request: HttpRequest, project_id: int, payload: EndpointIn) 
 def endpoint_detail(request: HttpRequest, project_id: int, endpoint_id: int) -> object:
     """One endpoint (never its secret)."""
     return selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
 
 
@@ -145,7 +141,7 @@ def endpoint_update(
 ) -> object:
     """Change the URL, events or description, or turn the endpoint on or off."""
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     return services.endpoint_update(
         endpoint=endpoint,
@@ -160,7 +156,7 @@ def endpoint_update(
 def endpoint_delete(request: HttpRequest, project_id: int, endpoint_id: int) -> object:
     """Remove the endpoint and its delivery log."""
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     services.endpoint_delete(endpoint=endpoint)
     return Status(204, None)
@@ -173,7 +169,7 @@ def endpoint_delete(request: HttpRequest, project_id: int, endpoint_id: int) -> 
 def endpoint_rotate_secret(request: HttpRequest, project_id: int, endpoint_id: int) -> object:
     """Replace the signing secret; deliveries from now on are signed with the new one."""
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     return {"secret": services.endpoint_rotate_secret(endpoint=endpoint)}
 
@@ -185,9 +181,9 @@ def endpoint_rotate_secret(request: HttpRequest, project_id: int, endpoint_id: i
 def endpoint_send_test(request: HttpRequest, project_id: int, endpoint_id: int) -> object:
     """Queue a `ping` event to this endpoint; the worker sends it like any other."""
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
-    event = services.endpoint_send_test(user=_user(request), endpoint=endpoint)
+    event = services.endpoint_send_test(user=request_user(request), endpoint=endpoint)
     return Status(202, selectors.deliveries_of(endpoint=endpoint).get(event=event))
 
 
@@ -199,7 +195,7 @@ def endpoint_send_test(request: HttpRequest, project_id: int, endpoint_id: int) 
 def delivery_list(request: HttpRequest, project_id: int, endpoint_id: int) -> object:
     """The endpoint's delivery log, newest first."""
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     return selectors.deliveries_of(endpoint=endpoint)
 
@@ -213,6 +209,6 @@ def delivery_detail(
 ) -> object:
     """One delivery with the body sent and the start of the answer."""
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     return selectors.delivery_get(endpoint=endpoint, delivery_id=delivery_id)

@@ -70,7 +70,11 @@ def endpoint_update(
     description: str | None = None,
     is_active: bool | None = None,
 ) -> Endpoint:
-    """Edit an endpoint; turning a disabled one back on clears its failure record."""
+    """Edit an endpoint; turning a disabled one back on clears its failure record.
+
+    Like every service here, takes an endpoint the caller already fetched for a user allowed
+    to manage the project's webhooks.
+    """
     new_url, chosen, text = _clean(
         endpoint.url if url is None else url,
         endpoint.events if events is None else events,

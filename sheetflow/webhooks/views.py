@@ -11,16 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from sheetflow.accounts.models import User
+from sheetflow.accounts.authed import request_user
 from sheetflow.common.errors import ServiceError
 from sheetflow.webhooks import selectors, services
 from sheetflow.webhooks.models import Endpoint, EventType
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _form(request: HttpRequest, endpoint: Endpoint | None = None) -> dict[str, Any]:
@@ -43,7 +39,7 @@ def _base(project: Any) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def index(request: HttpRequest, project_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     project = selectors.managed_project(user=user, project_id=project_id)
     error = ""
     if request.method == "POST":
@@ -81,7 +77,7 @@ def index(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def detail(request: HttpRequest, project_id: int, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     error = ""
     if request.method == "POST":
@@ -120,7 +116,7 @@ def detail(request: HttpRequest, project_id: int, endpoint_id: int) -> HttpRespo
 @require_POST
 def rotate(request: HttpRequest, project_id: int, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     secret = services.endpoint_rotate_secret(endpoint=endpoint)
     return render(
@@ -134,10 +130,10 @@ def rotate(request: HttpRequest, project_id: int, endpoint_id: int) -> HttpRespo
 @require_POST
 def send_test(request: HttpRequest, project_id: int, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     try:
-        services.endpoint_send_test(user=_user(request), endpoint=endpoint)
+        services.endpoint_send_test(user=request_user(request), endpoint=endpoint)
     except ServiceError as exc:
         messages.error(request, exc.detail)
     else:
@@ -149,7 +145,7 @@ def send_test(request: HttpRequest, project_id: int, endpoint_id: int) -> HttpRe
 @require_POST
 def delete(request: HttpRequest, project_id: int, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     services.endpoint_delete(endpoint=endpoint)
     messages.success(request, "Endpoint deleted.")
@@ -162,7 +158,7 @@ def delivery(
     request: HttpRequest, project_id: int, endpoint_id: int, delivery_id: int
 ) -> HttpResponse:
     endpoint = selectors.endpoint_get(
-        user=_user(request), project_id=project_id, endpoint_id=endpoint_id
+        user=request_user(request), project_id=project_id, endpoint_id=endpoint_id
     )
     item = selectors.delivery_get(endpoint=endpoint, delivery_id=delivery_id)
     return render(

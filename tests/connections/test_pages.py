@@ -163,3 +163,45 @@ def test_the_sync_box_shows_what_the_engine_recorded(cast: Cast, connected, page
     )
     assert "50 / 200 revisions" in html and 'max="100" value="25"' in html
     assert "Upstream blob missing" in html
+
+
+def test_the_list_page_refuses_unknown_users_as_the_api_does(cast: Cast, page_as, api_as) -> None:
+    from sheetflow.notifications.selectors import connection_list
+
+    before = connection_list(cast.gc_project)
+    url = reverse("connections:settings", args=[cast.gc_project.pk])
+    page = page_as(cast.gc_pm).post(
+        url, {"kind": "connection", "mode": "specific", "users": [cast.gc_admin.pk, 999999]}
+    )
+    answer = api_as(cast.gc_pm).put(
+        f"/projects/{cast.gc_project.pk}/distribution-lists",
+        {"connection": {"mode": "specific", "user_ids": [cast.gc_admin.pk, 999999]}},
+    )
+    assert page.status_code == answer.status_code == 404
+    assert answer.json()["detail"] in page.content.decode()
+    assert connection_list(cast.gc_project) == before
+
+
+def test_the_list_page_refuses_an_unknown_mode(cast: Cast, page_as) -> None:
+    url = reverse("connections:settings", args=[cast.gc_project.pk])
+    page = page_as(cast.gc_pm).post(url, {"kind": "connection", "mode": "some"})
+    assert page.status_code == 422
+    assert "choose all or specific" in page.content.decode()
+
+
+def test_the_page_refuses_a_too_long_rejection_reason_as_the_api_does(
+    cast: Cast, pending: Connection, page_as, api_as
+) -> None:
+    from sheetflow.connections.models import MAX_REASON
+
+    detail = reverse("connections:detail", args=[cast.gc_project.pk, pending.pk])
+    assert f'maxlength="{MAX_REASON}"' in page_as(cast.gc_pm).get(detail).content.decode()
+    url = reverse("connections:reject", args=[cast.gc_project.pk, pending.pk])
+    page = page_as(cast.gc_pm).post(url, {"reason": "x" * (MAX_REASON + 1)}, follow=True)
+    assert f"Keep the reason under {MAX_REASON:,} characters." in page.content.decode()
+    assert Connection.objects.get(pk=pending.pk).state == State.PENDING
+    answer = api_as(cast.gc_pm).post(
+        f"/connections/{pending.pk}/reject", {"reason": "x" * (MAX_REASON + 1)}
+    )
+    assert answer.status_code == 422
+    assert Connection.objects.get(pk=pending.pk).state == State.PENDING

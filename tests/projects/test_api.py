@@ -86,3 +86,27 @@ def test_companies_are_those_i_work_with(cast: Cast, api_as) -> None:
     names = [c["name"] for c in api_as(cast.sub_pm).get("/companies").json()["items"]]
     assert names == ["Apex Builders", "Brightline Electric"]
     assert api_as(cast.sub_pm).get(f"/companies/{cast.other.pk}").status_code == 404
+
+
+def _queries_for_my_projects(api) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/projects").status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_project_list_asks_the_same_queries_for_many_projects(cast: Cast, api_as) -> None:
+    from sheetflow.projects.services import member_add, project_create
+
+    api = api_as(cast.outsider)
+    first = project_create(company=cast.gc, name="First", code="F-1")
+    member_add(project=first, user=cast.outsider)
+    api.get("/projects")  # the token's first use is recorded once: not part of the list
+    few = _queries_for_my_projects(api)
+    for n in range(10):
+        more = project_create(company=cast.gc, name=f"More {n}", code=f"M-{n}")
+        member_add(project=more, user=cast.outsider)
+    assert _queries_for_my_projects(api) == few

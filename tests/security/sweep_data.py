@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from sheetflow.accounts.models import User
 from sheetflow.accounts.services import company_create, token_create
-from sheetflow.common.api import api
+from sheetflow.api import api
 from sheetflow.connections.services import connection_request
 from sheetflow.drawings.models import Area
 from sheetflow.drawings.services import set_create, upload_create

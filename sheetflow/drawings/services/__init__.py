@@ -42,6 +42,7 @@ from sheetflow.drawings.services.uploads import (
     upload_create,
     upload_discard,
     upload_get,
+    upload_sheet_get,
     uploads_expire,
 )
 
@@ -83,5 +84,6 @@ __all__ = [
     "upload_create",
     "upload_discard",
     "upload_get",
+    "upload_sheet_get",
     "uploads_expire",
 ]

@@ -240,8 +240,19 @@ def upload_get(*, project: Project, user: User, upload_uuid: UUID | str) -> Uplo
     return upload
 
 
+def upload_sheet_get(*, upload: Upload, index: int) -> UploadSheet:
+    """One sheet of an upload already fetched for its user (``upload_get``)."""
+    sheet = UploadSheet.objects.filter(upload=upload, index=index).first()
+    if sheet is None:
+        raise NotFound("No such sheet in this upload.")
+    return sheet
+
+
 def upload_discard(*, upload: Upload) -> None:
-    """Drop a pending upload (its sheet blobs go with the next purge)."""
+    """Drop a pending upload (its sheet blobs go with the next purge).
+
+    Assumes the upload came from ``upload_get`` for the acting user.
+    """
     upload.delete()
 
 
