@@ -31,9 +31,6 @@ WIRING = {"cli", "testing", "demo", "urls", "settings", "wsgi"}
 # Imports against the direction that are still there, each with why and what removes it. The
 # test fails when one disappears too, so that this list only ever shrinks.
 KNOWN: dict[tuple[str, str], str] = {
-    ("sheetflow/common/api.py", "accounts"): (
-        "token authentication of the API; moves out of common with the API instance"
-    ),
     ("sheetflow/projects/invitations.py", "notifications"): (
         "the invitee's notification; to go, projects sends a signal that notifications hears"
     ),
