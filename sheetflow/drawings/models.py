@@ -232,8 +232,13 @@ class Revision(Syncable):
         db_index=False,
     )
 
+    # Which revision is newest, the one definition: drawing date, then received date, then
+    # upload order. Queries order by it, ``order_key`` sorts by it in Python, and the sync's
+    # pointer statements are written from it (drawings.services.replicas).
+    NEWEST_FIRST = ("-drawing_date", "-received_date", "-id")
+
     class Meta:
-        ordering = ["-drawing_date", "-received_date", "-id"]
+        ordering = ["-drawing_date", "-received_date", "-id"]  # NEWEST_FIRST
         indexes = [
             models.Index(fields=["project", "change_seq"], name="revision_project_seq"),
             models.Index(fields=["drawing", "drawing_date", "received_date"], name="rev_order"),
@@ -278,7 +283,7 @@ class Revision(Syncable):
         return f"{self.drawing_id} rev {self.revision_number}"
 
     def order_key(self) -> tuple[object, ...]:
-        """Which revision is newer: drawing date, then received date, then upload order."""
+        """The sort key of ``NEWEST_FIRST`` (ascending: the newest sorts last)."""
         return (self.drawing_date, self.received_date, self.pk or 0)
 
 

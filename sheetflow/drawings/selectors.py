@@ -177,7 +177,7 @@ def drawing_revisions(*, user: User, drawing: Drawing) -> QuerySet[Revision]:
     )
     if not sees_unpublished(user, drawing.project):
         qs = qs.filter(is_published=True)
-    return qs.order_by("-drawing_date", "-received_date", "-id")
+    return qs.order_by(*Revision.NEWEST_FIRST)
 
 
 def revision_get(*, user: User, project: Project, revision_id: int) -> Revision:

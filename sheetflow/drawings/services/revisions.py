@@ -28,8 +28,6 @@ from sheetflow.drawings.models import (
 from sheetflow.drawings.services._common import stamp
 from sheetflow.drawings.services.catalog import clean_text
 
-NEWEST_FIRST = ("-drawing_date", "-received_date", "-id")
-
 
 def refuse_synced(drawing: Drawing) -> None:
     if drawing.is_synced:
@@ -49,12 +47,12 @@ def drawing_refresh(drawing: Drawing) -> bool:
     """
     live = list(
         Revision.objects.filter(drawing=drawing, deleted_at__isnull=True)
-        .order_by(*NEWEST_FIRST)
+        .order_by(*Revision.NEWEST_FIRST)
         .only("id", "is_published", "title")[:1]
     )
     published = list(
         Revision.objects.filter(drawing=drawing, deleted_at__isnull=True, is_published=True)
-        .order_by(*NEWEST_FIRST)
+        .order_by(*Revision.NEWEST_FIRST)
         .values_list("id", "title")[:1]
     )
     latest_id = live[0].pk if live else None
