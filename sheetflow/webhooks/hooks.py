@@ -117,8 +117,10 @@ def revisions_copied(connection: Connection, window: NewCopies) -> None:
     up, down = _both(connection)
     if not subscribers([up, down], EventType.REVISIONS_COPIED):
         return
+    # The window's copies all carry its time: found by it, they are found even when edited or
+    # published downstream (a new change number) before this runs, after the window's commit.
     copies = list(
-        Revision.objects.filter(project_id=down, change_seq=window.seq, created_at=window.now)
+        Revision.objects.filter(project_id=down, created_at=window.now, upstream_uuid__isnull=False)
         .select_related("drawing", "drawing_set")
         .order_by("pk")
     )

@@ -24,6 +24,7 @@ from sheetflow.connections.engine.tasks import announce_new_copies_task
 from sheetflow.connections.models import Connection, NewSheetsNotice
 from sheetflow.drawings import review
 from sheetflow.drawings.models import Revision
+from sheetflow.drawings.services import revisions_publish
 from sheetflow.notifications.models import Notification
 from sheetflow.projects.models import Level
 from sheetflow.projects.services import member_add, project_create
@@ -187,3 +188,25 @@ def test_a_worker_dying_mid_batch_leaves_no_duplicate_and_no_gap(
     assert {e.data["total"] for e in events} == {3}
     announce_new_copies_task.call(*task.args_kwargs["args"])  # a duplicate run: nothing left
     assert told.count() == TRADES
+
+
+@pytest.mark.django_db
+def test_copies_published_downstream_before_the_announcement_are_still_in_it(
+    cast: Cast,
+    drain_tasks: Callable[..., int],
+    receiver: Any,
+    endpoint_on: Callable[..., Any],
+) -> None:
+    [(connection, admin)] = connect_trades(cast, 1)
+    endpoint_on(connection.downstream, receiver.url, ["revisions.copied"])
+    drain_tasks()
+    publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=NEW)
+    sync(connection)  # the announcing task waits in the queue
+    first = Revision.objects.get(project_id=connection.downstream_id, drawing__number="E-1")
+    revisions_publish(user=admin, revisions=[first])
+    drain_tasks()
+    [event] = Event.objects.filter(type="revisions.copied")
+    assert event.data["total"] == 3
+    assert sorted(r["drawing_number"] for r in event.data["revisions"]) == NEW
+    [note] = Notification.objects.filter(user=admin, event="sync_new_sheets")
+    assert "3 new sheets" in note.subject

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +15,8 @@ from sheetflow.connections.models import Connection, NewSheetsNotice
 from sheetflow.connections.notices import connection_path
 from sheetflow.drawings import review
 from sheetflow.drawings.models import Revision
-from sheetflow.notifications.selectors import connection_list, drawings_list
+from sheetflow.notifications.models import ListKind
+from sheetflow.notifications.selectors import connection_list, drawings_list, lists_members
 from sheetflow.notifications.services import Message, notify_many
 from sheetflow.webhooks import hooks as webhooks
 
@@ -116,11 +118,7 @@ def _announce_chunk(notice_ids: list[int]) -> int:
             (connections[n.connection_id], _window_of(n, connections[n.connection_id]))
             for n in notices
         ]
-        notify_many(
-            message
-            for connection, window in windows
-            if (message := new_sheets_message(connection, window.revision_ids, window.total))
-        )
+        notify_many(new_sheets_messages(windows))
         webhooks.revisions_copied_many(windows)
         NewSheetsNotice.objects.filter(pk__in=[n.pk for n in notices]).delete()
     return len(notices)
@@ -148,50 +146,69 @@ def new_copy_ids(window: Window) -> list[int]:
     )
 
 
-def new_sheets_message(
-    connection: Connection, revision_ids: list[int], total: int
-) -> Message | None:
-    """One message per applied batch, listing the new sheets (never one per sheet).
+def new_sheets_messages(windows: list[tuple[Connection, NewCopies]]) -> list[Message]:
+    """One message per window that made copies, listing its new sheets (never one per sheet),
+    for a batch of windows in a constant number of queries.
 
     Each listed sheet says whether it is a new drawing here or a new revision of one this
     project already has; the link opens the batch in the review queue.
     """
-    if not total:
-        return None
-    listed = list(
-        Revision.objects.filter(pk__in=revision_ids, project_id=connection.downstream_id)
+    windows = [(connection, window) for connection, window in windows if window.total]
+    if not windows:
+        return []
+    wanted = {pk for _, window in windows for pk in window.revision_ids}
+    by_project: dict[int, list[Revision]] = defaultdict(list)
+    # In the order a message lists its sheets (the database's, as one query per window had it).
+    for revision in (
+        Revision.objects.filter(pk__in=wanted)
         .select_related("drawing")
         .order_by("drawing__number", "revision_number")
-    )
-    older = set(
-        Revision.objects.filter(
-            drawing_id__in={r.drawing_id for r in listed}, deleted_at__isnull=True
-        )
-        .exclude(pk__in=revision_ids)
+    ):
+        by_project[revision.project_id].append(revision)
+    drawings = {r.drawing_id for rows in by_project.values() for r in rows}
+    older_elsewhere = set(
+        Revision.objects.filter(drawing_id__in=drawings, deleted_at__isnull=True)
+        .exclude(pk__in=wanted)
         .values_list("drawing_id", flat=True)
     )
-    sheets = [
-        {
-            "number": r.drawing.number,
-            "title": r.drawing.title,
-            "revision": r.revision_number,
-            "new_revision": r.drawing_id in older,
-        }
-        for r in listed
-    ]
-    revisions = sum(1 for s in sheets if s["new_revision"])
-    return _message(
-        connection,
-        "sync_new_sheets",
-        drawings_list(connection.downstream),
-        _review_link(connection, listed[0].created_at if listed else None),
-        sheets=sheets,
-        total=total,
-        more=max(0, total - len(sheets)),
-        # Counted over the listed sheets (all of them up to LISTED): what the subject says.
-        new_revisions=revisions,
-        new_sheets=len(sheets) - revisions,
+    lists = lists_members(
+        projects=[connection.downstream for connection, _ in windows], kind=ListKind.DRAWINGS
     )
+    messages = []
+    for connection, window in windows:
+        ids = set(window.revision_ids)
+        rows = by_project[connection.downstream_id]
+        listed = [r for r in rows if r.pk in ids]
+        # A drawing is not new if it has another live revision: one from before, or one that
+        # another window of this batch brought.
+        older = older_elsewhere | {
+            r.drawing_id for r in rows if r.pk not in ids and r.deleted_at is None
+        }
+        sheets = [
+            {
+                "number": r.drawing.number,
+                "title": r.drawing.title,
+                "revision": r.revision_number,
+                "new_revision": r.drawing_id in older,
+            }
+            for r in listed
+        ]
+        revisions = sum(1 for s in sheets if s["new_revision"])
+        messages.append(
+            _message(
+                connection,
+                "sync_new_sheets",
+                lists[connection.downstream_id],
+                _review_link(connection, listed[0].created_at if listed else None),
+                sheets=sheets,
+                total=window.total,
+                more=max(0, window.total - len(sheets)),
+                # Counted over the listed sheets (all of them up to LISTED): what the subject says.
+                new_revisions=revisions,
+                new_sheets=len(sheets) - revisions,
+            )
+        )
+    return messages
 
 
 def announce_failing(connection: Connection) -> None:
