@@ -3,6 +3,7 @@ per downstream, exactly once even when the announcing worker dies mid-batch."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -210,3 +212,46 @@ def test_copies_published_downstream_before_the_announcement_are_still_in_it(
     assert sorted(r["drawing_number"] for r in event.data["revisions"]) == NEW
     [note] = Notification.objects.filter(user=admin, event="sync_new_sheets")
     assert "3 new sheets" in note.subject
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_announce_each_window_once(
+    cast: Cast, drain_tasks: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trades = connect_trades(cast, 4)
+    drain_tasks()
+    publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=NEW)
+    one_call_for_all(trades, monkeypatch)
+    [task] = announce_tasks()
+    ids = task.args_kwargs["args"][0]
+    mail.outbox.clear()
+    holding, second_done = threading.Event(), threading.Event()
+    real = notices.new_sheets_messages
+
+    def held(windows: list[Any]) -> Any:
+        holding.set()
+        if db.vendor == "postgresql":
+            # Hold the claimed notices while the second run looks (SQLite's writers take
+            # turns, so there the second run simply waits for this one).
+            assert second_done.wait(30)
+        return real(windows)
+
+    monkeypatch.setattr(notices, "new_sheets_messages", held)
+    done: dict[str, int] = {}
+
+    def first_run() -> None:
+        try:
+            done["first"] = notices.announce_notices(ids)
+        finally:
+            db.close()  # this thread's own connection
+
+    first = threading.Thread(target=first_run)
+    first.start()
+    assert holding.wait(30)
+    monkeypatch.setattr(notices, "new_sheets_messages", real)
+    done["second"] = notices.announce_notices(ids)
+    second_done.set()
+    first.join(60)
+    assert done == {"first": 4, "second": 0}
+    drain_tasks()
+    assert_one_message_each(cast, trades)
