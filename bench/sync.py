@@ -342,9 +342,9 @@ def _wait_announced(ids: list[int], start: float, limit: float = 180) -> None:
     from django_tasks_db.models import DBTaskResult
 
     label = "  'new sheets' messages written for all"
-    # Each downstream's message is written by its own task: done when none is left to run.
+    # One task per window writes the messages of all its downstreams: done when none is left.
     while DBTaskResult.objects.filter(
-        task_path__endswith="announce_new_sheets_task", status__in=("READY", "RUNNING")
+        task_path__endswith="announce_new_copies_task", status__in=("READY", "RUNNING")
     ).exists():
         if time.perf_counter() - start > limit:
             queued = DBTaskResult.objects.filter(

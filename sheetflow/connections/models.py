@@ -169,3 +169,21 @@ class CompanyConnectionSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company}: {self.approval_mode}"
+
+
+class NewSheetsNotice(models.Model):
+    """New copies a live sync window made downstream, waiting to be announced.
+
+    Written in the window's transaction and deleted in the transaction that produces its
+    message and webhook event, so each window is announced exactly once.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    seq = models.BigIntegerField(help_text="The downstream change number of the window's rows")
+    window_at = models.DateTimeField(help_text="The window's time (created_at of its copies)")
+    total = models.PositiveIntegerField()
+    revision_ids = models.JSONField(default=list, help_text="The first copies, by id")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.total} new copies in connection {self.connection_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from sheetflow.accounts.models import User
 from sheetflow.common.errors import NotFound, ServiceError
 from sheetflow.notifications.models import DistributionList, ListKind, ListMode, Notification
 from sheetflow.notifications.selectors import list_candidates
+from sheetflow.notifications.sending import email_batch_size
 from sheetflow.projects.models import Project
 
 
@@ -23,6 +25,17 @@ def _render(event: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
     text = render_to_string(f"{base}.txt", context).strip() + "\n"
     html = render_to_string(f"{base}.html", context)
     return subject[:200], text, html
+
+
+@dataclass(frozen=True)
+class Message:
+    """One event for a set of recipients (see ``notify``)."""
+
+    event: str
+    recipients: Iterable[User]
+    context: Mapping[str, Any]
+    link: str = ""
+    project: Project | None = None
 
 
 def notify(
@@ -39,30 +52,47 @@ def notify(
     ``<event>.txt`` and ``<event>.html``; they get ``context`` plus ``recipient``, ``url``
     (absolute link to ``link``, the page where the recipient acts) and ``site_url``.
     """
-    from sheetflow.notifications.tasks import send_notification_email
+    return notify_many(
+        [Message(event=event, recipients=recipients, context=context, link=link, project=project)]
+    )
 
-    url = f"{settings.SITE_URL}{link}" if link.startswith("/") else link
-    created: list[Notification] = []
-    seen: set[int] = set()
-    with transaction.atomic():
-        for user in recipients:
+
+def notify_many(messages: Iterable[Message]) -> list[Notification]:
+    """Send several messages at once: one insert for all, one email task per batch of them.
+
+    Each message reaches each of its (active) recipients once, exactly as ``notify`` does.
+    """
+    from sheetflow.notifications.tasks import send_notification_emails
+
+    notes: list[Notification] = []
+    for message in messages:
+        url = f"{settings.SITE_URL}{message.link}" if message.link.startswith("/") else message.link
+        seen: set[int] = set()
+        for user in message.recipients:
             if user.pk in seen or not user.is_active:
                 continue
             seen.add(user.pk)
-            ctx = {**context, "recipient": user, "url": url, "site_url": settings.SITE_URL}
-            subject, text, html = _render(event, ctx)
-            note = Notification.objects.create(
-                user=user,
-                event=event,
-                project=project,
-                subject=subject,
-                body=text,
-                html=html,
-                link=link,
+            ctx = {**message.context, "recipient": user, "url": url, "site_url": settings.SITE_URL}
+            subject, text, html = _render(message.event, ctx)
+            notes.append(
+                Notification(
+                    user=user,
+                    event=message.event,
+                    project=message.project,
+                    subject=subject,
+                    body=text,
+                    html=html,
+                    link=message.link,
+                )
             )
-            # The database task backend commits the task with the row: no send if we roll back.
-            send_notification_email.enqueue(note.pk)
-            created.append(note)
+    if not notes:
+        return []
+    size = email_batch_size()
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(notes)
+        # The database task backend commits the tasks with the rows: no send if we roll back.
+        for start in range(0, len(created), size):
+            send_notification_emails.enqueue([n.pk for n in created[start : start + size]])
     return created
 
 

@@ -100,13 +100,27 @@ def sync_failing(connection: Connection) -> None:
     emit(EventType.SYNC_FAILING, dict.fromkeys(_both(connection), data))
 
 
+def revisions_copied_many(windows: list[tuple[Connection, NewCopies]]) -> None:
+    """Live sync windows created copies: one event per window, listing the revisions.
+
+    One query finds who listens for all the windows, so a batch nobody listens to costs one.
+    """
+    projects = {project for connection, _ in windows for project in _both(connection)}
+    listening = subscribers(projects, EventType.REVISIONS_COPIED)
+    for connection, window in windows:
+        if any(project in listening for project in _both(connection)):
+            revisions_copied(connection, window)
+
+
 def revisions_copied(connection: Connection, window: NewCopies) -> None:
     """A live sync window created copies: one event per window, listing the revisions."""
     up, down = _both(connection)
     if not subscribers([up, down], EventType.REVISIONS_COPIED):
         return
+    # The window's copies all carry its time: found by it, they are found even when edited or
+    # published downstream (a new change number) before this runs, after the window's commit.
     copies = list(
-        Revision.objects.filter(project_id=down, change_seq=window.seq, created_at=window.now)
+        Revision.objects.filter(project_id=down, created_at=window.now, upstream_uuid__isnull=False)
         .select_related("drawing", "drawing_set")
         .order_by("pk")
     )

@@ -260,3 +260,35 @@ def test_a_chosen_user_who_loses_admin_is_no_longer_notified(cast: Cast) -> None
     member = ProjectMember.objects.get(project=cast.gc_project, user=cast.gc_pm)
     member_update(member=member, connection_manager=Level.READ_ONLY)
     assert connection_list(cast.gc_project) == []
+
+
+def test_the_lists_of_many_projects_read_at_once_are_each_projects_own_list(cast: Cast) -> None:
+    from sheetflow.accounts.services import user_deactivate
+    from sheetflow.notifications.selectors import list_members, lists_members
+    from sheetflow.projects.models import Level, ProjectMember
+    from sheetflow.projects.services import member_add, member_update, project_create
+
+    # All admins (one of them deactivated), specific people (one no longer eligible), and a
+    # project whose list is nobody.
+    grace = ProjectMember.objects.get(project=cast.gc_project, user=cast.gc_reader)
+    member_update(member=grace, drawings=Level.ADMIN)
+    user_deactivate(user=cast.gc_reader)
+    member_add(project=cast.sub_project, user=cast.gc_pm, drawings=Level.ADMIN)
+    distribution_list_update(
+        project=cast.sub_project,
+        kind=ListKind.DRAWINGS,
+        mode="specific",
+        users=[cast.sub_admin, cast.gc_pm, cast.sub_pm],
+    )
+    member = ProjectMember.objects.get(project=cast.sub_project, user=cast.gc_pm)
+    member_update(member=member, drawings=Level.STANDARD)
+    empty = project_create(company=cast.sub, name="Annex", code="BE-ANX")
+    projects = [cast.gc_project, cast.sub_project, empty]
+    for kind in (ListKind.DRAWINGS, ListKind.CONNECTION):
+        at_once = lists_members(projects=projects, kind=kind)
+        assert at_once == {p.pk: list_members(project=p, kind=kind) for p in projects}
+    assert lists_members(projects=projects, kind=ListKind.DRAWINGS) == {
+        cast.gc_project.pk: [cast.gc_pm],
+        cast.sub_project.pk: [cast.sub_pm, cast.sub_admin],  # by name: Bella, then Ben
+        empty.pk: [],
+    }

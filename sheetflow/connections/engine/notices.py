@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
+from django.db import transaction
 from django.urls import reverse
 
 from sheetflow.connections.engine.applied import NewCopies
 from sheetflow.connections.engine.copy import Window
-from sheetflow.connections.models import Connection
+from sheetflow.connections.models import Connection, NewSheetsNotice
 from sheetflow.connections.notices import connection_path
 from sheetflow.drawings import review
 from sheetflow.drawings.models import Revision
-from sheetflow.notifications.selectors import connection_list, drawings_list
-from sheetflow.notifications.services import notify
+from sheetflow.notifications.models import ListKind
+from sheetflow.notifications.selectors import connection_list, drawings_list, lists_members
+from sheetflow.notifications.services import Message, notify_many
 from sheetflow.webhooks import hooks as webhooks
 
 LISTED = 50  # sheets named in one message; the rest are counted
+# Windows announced per transaction by the announcing task: what a re-run after a crash redoes.
+NOTICES_PER_TRANSACTION = 100
 
 
 def _review_link(connection: Connection, batch: dt.datetime | None = None) -> str:
@@ -26,11 +31,11 @@ def _review_link(connection: Connection, batch: dt.datetime | None = None) -> st
     return f"{queue}?batch={review.batch_key(batch)}" if batch is not None else queue
 
 
-def _tell(
+def _message(
     connection: Connection, event: str, recipients: list[Any], link: str, **extra: Any
-) -> None:
-    """Notify downstream people about their connection (the upstream side hears nothing)."""
-    notify(
+) -> Message:
+    """A message to downstream people about their connection (the upstream side hears nothing)."""
+    return Message(
         event=event,
         recipients=recipients,
         context={
@@ -42,6 +47,12 @@ def _tell(
         link=link,
         project=connection.downstream,
     )
+
+
+def _tell(
+    connection: Connection, event: str, recipients: list[Any], link: str, **extra: Any
+) -> None:
+    notify_many([_message(connection, event, recipients, link, **extra)])
 
 
 def announce_initial_complete(connection: Connection) -> None:
@@ -57,13 +68,71 @@ def announce_initial_complete(connection: Connection) -> None:
 
 
 def new_copies_applied(items: list[NewCopies]) -> None:
-    """Windows created copies (called inside their transaction): tell each downstream once."""
-    from sheetflow.connections.engine.tasks import announce_new_sheets_task
+    """Windows created copies (called inside their transaction): record them all at once and
+    queue one task that tells each downstream."""
+    from sheetflow.connections.engine.tasks import announce_new_copies_task
 
-    for item in items:
-        # Rendering the message is left to a task, off the path to the next downstream.
-        announce_new_sheets_task.enqueue(item.connection_id, item.revision_ids, item.total)
-        webhooks.revisions_copied(Connection.objects.get(pk=item.connection_id), item)
+    if not items:
+        return
+    notices = NewSheetsNotice.objects.bulk_create(
+        NewSheetsNotice(
+            connection_id=item.connection_id,
+            seq=item.seq,
+            window_at=item.now,
+            total=item.total,
+            revision_ids=item.revision_ids,
+        )
+        for item in items
+    )
+    # Rendering messages and webhook bodies is left to the task, off the window's path; the
+    # database task backend commits the task with the notices (or neither).
+    announce_new_copies_task.enqueue([n.pk for n in notices])
+
+
+def announce_notices(notice_ids: list[int]) -> int:
+    """Announce recorded windows, a chunk per transaction; returns how many were announced.
+
+    Each chunk's notices are claimed, their messages and webhook events recorded and the
+    notices deleted in one transaction: a run that dies mid-way loses only its chunk in
+    flight, which the re-run announces, and a run beside it skips what this one holds.
+    """
+    done = 0
+    for start in range(0, len(notice_ids), NOTICES_PER_TRANSACTION):
+        done += _announce_chunk(notice_ids[start : start + NOTICES_PER_TRANSACTION])
+    return done
+
+
+def _announce_chunk(notice_ids: list[int]) -> int:
+    with transaction.atomic():
+        notices = list(
+            NewSheetsNotice.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=notice_ids)
+            .order_by("pk")
+        )
+        if not notices:
+            return 0
+        connections = Connection.objects.select_related(
+            "upstream__company", "downstream__company"
+        ).in_bulk({n.connection_id for n in notices})
+        windows = [
+            (connections[n.connection_id], _window_of(n, connections[n.connection_id]))
+            for n in notices
+        ]
+        notify_many(new_sheets_messages(windows))
+        webhooks.revisions_copied_many(windows)
+        NewSheetsNotice.objects.filter(pk__in=[n.pk for n in notices]).delete()
+    return len(notices)
+
+
+def _window_of(notice: NewSheetsNotice, connection: Connection) -> NewCopies:
+    return NewCopies(
+        connection_id=notice.connection_id,
+        downstream_id=connection.downstream_id,
+        seq=notice.seq,
+        now=notice.window_at,
+        total=notice.total,
+        revision_ids=notice.revision_ids,
+    )
 
 
 def new_copy_ids(window: Window) -> list[int]:
@@ -77,48 +146,69 @@ def new_copy_ids(window: Window) -> list[int]:
     )
 
 
-def announce_published(connection: Connection, revision_ids: list[int], total: int) -> None:
-    """One message per applied batch, listing the new sheets (never one per sheet).
+def new_sheets_messages(windows: list[tuple[Connection, NewCopies]]) -> list[Message]:
+    """One message per window that made copies, listing its new sheets (never one per sheet),
+    for a batch of windows in a constant number of queries.
 
     Each listed sheet says whether it is a new drawing here or a new revision of one this
     project already has; the link opens the batch in the review queue.
     """
-    if not total:
-        return
-    listed = list(
-        Revision.objects.filter(pk__in=revision_ids, project_id=connection.downstream_id)
+    windows = [(connection, window) for connection, window in windows if window.total]
+    if not windows:
+        return []
+    wanted = {pk for _, window in windows for pk in window.revision_ids}
+    by_project: dict[int, list[Revision]] = defaultdict(list)
+    # In the order a message lists its sheets (the database's, as one query per window had it).
+    for revision in (
+        Revision.objects.filter(pk__in=wanted)
         .select_related("drawing")
         .order_by("drawing__number", "revision_number")
-    )
-    older = set(
-        Revision.objects.filter(
-            drawing_id__in={r.drawing_id for r in listed}, deleted_at__isnull=True
-        )
-        .exclude(pk__in=revision_ids)
+    ):
+        by_project[revision.project_id].append(revision)
+    drawings = {r.drawing_id for rows in by_project.values() for r in rows}
+    older_elsewhere = set(
+        Revision.objects.filter(drawing_id__in=drawings, deleted_at__isnull=True)
+        .exclude(pk__in=wanted)
         .values_list("drawing_id", flat=True)
     )
-    sheets = [
-        {
-            "number": r.drawing.number,
-            "title": r.drawing.title,
-            "revision": r.revision_number,
-            "new_revision": r.drawing_id in older,
-        }
-        for r in listed
-    ]
-    revisions = sum(1 for s in sheets if s["new_revision"])
-    _tell(
-        connection,
-        "sync_new_sheets",
-        drawings_list(connection.downstream),
-        _review_link(connection, listed[0].created_at if listed else None),
-        sheets=sheets,
-        total=total,
-        more=max(0, total - len(sheets)),
-        # Counted over the listed sheets (all of them up to LISTED): what the subject says.
-        new_revisions=revisions,
-        new_sheets=len(sheets) - revisions,
+    lists = lists_members(
+        projects=[connection.downstream for connection, _ in windows], kind=ListKind.DRAWINGS
     )
+    messages = []
+    for connection, window in windows:
+        ids = set(window.revision_ids)
+        rows = by_project[connection.downstream_id]
+        listed = [r for r in rows if r.pk in ids]
+        # A drawing is not new if it has another live revision: one from before, or one that
+        # another window of this batch brought.
+        older = older_elsewhere | {
+            r.drawing_id for r in rows if r.pk not in ids and r.deleted_at is None
+        }
+        sheets = [
+            {
+                "number": r.drawing.number,
+                "title": r.drawing.title,
+                "revision": r.revision_number,
+                "new_revision": r.drawing_id in older,
+            }
+            for r in listed
+        ]
+        revisions = sum(1 for s in sheets if s["new_revision"])
+        messages.append(
+            _message(
+                connection,
+                "sync_new_sheets",
+                lists[connection.downstream_id],
+                _review_link(connection, listed[0].created_at if listed else None),
+                sheets=sheets,
+                total=window.total,
+                more=max(0, window.total - len(sheets)),
+                # Counted over the listed sheets (all of them up to LISTED): what the subject says.
+                new_revisions=revisions,
+                new_sheets=len(sheets) - revisions,
+            )
+        )
+    return messages
 
 
 def announce_failing(connection: Connection) -> None:

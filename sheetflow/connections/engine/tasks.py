@@ -6,7 +6,6 @@ from django_tasks import task
 
 from sheetflow.common.periodic import every
 from sheetflow.connections.engine import notices, runner, wakeups
-from sheetflow.connections.models import Connection
 
 
 # On its own queue, served apart from emails and renderings: a publish must be visible
@@ -18,15 +17,9 @@ def sync_connection_task(connection_id: int) -> int:
 
 
 @task()
-def announce_new_sheets_task(connection_id: int, revision_ids: list[int], total: int) -> None:
-    """Tell the downstream drawings list about one applied batch of new sheets."""
-    connection = (
-        Connection.objects.select_related("upstream__company", "downstream__company")
-        .filter(pk=connection_id)
-        .first()
-    )
-    if connection is not None:
-        notices.announce_published(connection, revision_ids, total)
+def announce_new_copies_task(notice_ids: list[int]) -> int:
+    """Tell every downstream of these recorded windows about its new sheets (and webhooks)."""
+    return notices.announce_notices(notice_ids)
 
 
 @every(1.0)
