@@ -342,6 +342,11 @@ CONNECTION_MAX_REVISIONS = env_int("CONNECTION_MAX_REVISIONS", 50_000)
 CONNECTION_UNDO_SECONDS = env_int("CONNECTION_UNDO_SECONDS", 300)
 # How many times a notification email is tried before giving up (with growing delays).
 NOTIFICATION_EMAIL_ATTEMPTS = env_int("NOTIFICATION_EMAIL_ATTEMPTS", 5)
+# Emails sent over one mail-server connection (and by one sending task), and how many a second
+# one worker process hands to an SMTP server (0: no limit), so a 1,000-downstream fan-out does
+# not open a thousand connections nor trip the relay's limits.
+EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100)
+EMAIL_RATE_PER_SECOND = env_int("EMAIL_RATE_PER_SECOND", 10)
 
 # Sync engine: upstream changes applied per transaction (initial copy / live), and how long a
 # worker's claim on a connection lasts without renewal (a killed worker's claim expires).

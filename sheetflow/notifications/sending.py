@@ -23,22 +23,18 @@ from sheetflow.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
-# Defaults of the two settings below when settings.py does not set them.
-BATCH_SIZE = 100
-RATE_PER_SECOND = 10
-
 # One per worker process, so the rate holds across the batches a worker sends in a row.
 pacer = Pacer()
 
 
 def email_batch_size() -> int:
     """Messages sent over one mail server connection (and so per sending task)."""
-    return max(1, int(getattr(settings, "EMAIL_BATCH_SIZE", BATCH_SIZE)))
+    return max(1, int(settings.EMAIL_BATCH_SIZE))
 
 
 def email_rate() -> float:
     """Messages a second a worker hands to an SMTP server (0: no limit)."""
-    return float(getattr(settings, "EMAIL_RATE_PER_SECOND", RATE_PER_SECOND))
+    return float(settings.EMAIL_RATE_PER_SECOND)
 
 
 def retry_delay(attempt: int) -> timedelta:
