@@ -34,9 +34,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("sheetflow/projects/invitations.py", "notifications"): (
         "the invitee's notification; to go, projects sends a signal that notifications hears"
     ),
-    ("sheetflow/connections/engine/notices.py", "webhooks"): (
-        "revisions_copied events of a sync window; to go, webhooks hears a connections signal"
-    ),
 }
 
 

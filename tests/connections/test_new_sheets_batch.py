@@ -20,7 +20,8 @@ from django_tasks_db.models import DBTaskResult
 from sheetflow.accounts.models import User
 from sheetflow.accounts.services import company_create, user_create
 from sheetflow.common.workers import beat, requeue_abandoned
-from sheetflow.connections.engine import notices, runner
+from sheetflow.connections import notices
+from sheetflow.connections.engine import runner
 from sheetflow.connections.engine.applied import NewCopies
 from sheetflow.connections.engine.tasks import announce_new_copies_task
 from sheetflow.connections.models import Connection, NewSheetsNotice
@@ -30,6 +31,7 @@ from sheetflow.drawings.services import revisions_publish
 from sheetflow.notifications.models import Notification
 from sheetflow.projects.models import Level
 from sheetflow.projects.services import member_add, project_create
+from sheetflow.webhooks import hooks as webhook_hooks
 from sheetflow.webhooks.models import Event
 from tests.cast import PASSWORD, Cast
 from tests.connections.sync_helpers import connect, settle, sync
@@ -156,7 +158,7 @@ def test_a_worker_dying_mid_batch_leaves_no_duplicate_and_no_gap(
 
     # A worker takes the task and dies in its third transaction (three windows each).
     monkeypatch.setattr(notices, "NOTICES_PER_TRANSACTION", 3)
-    real = notices.webhooks.revisions_copied_many
+    real = webhook_hooks.revisions_copied_many
     chunks: list[int] = []
 
     def dies_on_the_third(windows: list[Any]) -> None:
@@ -165,7 +167,7 @@ def test_a_worker_dying_mid_batch_leaves_no_duplicate_and_no_gap(
         if len(chunks) == 3:
             raise SystemExit("killed")
 
-    monkeypatch.setattr(notices.webhooks, "revisions_copied_many", dies_on_the_third)
+    monkeypatch.setattr(webhook_hooks, "revisions_copied_many", dies_on_the_third)
     [task] = announce_tasks()
     start = timezone.now()
     with time_machine.travel(start, tick=False):
@@ -180,7 +182,7 @@ def test_a_worker_dying_mid_batch_leaves_no_duplicate_and_no_gap(
     assert NewSheetsNotice.objects.count() == 2
 
     # The reaper queues it again; the re-run announces only what is left.
-    monkeypatch.setattr(notices.webhooks, "revisions_copied_many", real)
+    monkeypatch.setattr(webhook_hooks, "revisions_copied_many", real)
     with time_machine.travel(start + timedelta(minutes=5), tick=False):
         assert requeue_abandoned() == 1
     drain_tasks()

@@ -27,12 +27,12 @@ from django.utils import timezone
 from sheetflow.common.retry import retry_deadlocks
 from sheetflow.connections.engine.applied import NewCopies
 from sheetflow.connections.engine.copy import Applied, Window, apply_window
-from sheetflow.connections.engine.notices import (
+from sheetflow.connections.models import Connection, State, SyncRun
+from sheetflow.connections.notices import (
     announce_initial_complete,
     new_copies_applied,
     new_copy_ids,
 )
-from sheetflow.connections.models import Connection, State, SyncRun
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Revision
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django_tasks import task
 
 from sheetflow.common.periodic import every
-from sheetflow.connections.engine import notices, runner, wakeups
+from sheetflow.connections import notices
+from sheetflow.connections.engine import runner, wakeups
 
 
 # On its own queue, served apart from emails and renderings: a publish must be visible

@@ -62,8 +62,8 @@ def _queued_syncs() -> set[int]:
 
 def sweep() -> int:
     """Enqueue a sync for every connection that is behind, and report long failures."""
-    from sheetflow.connections.engine.notices import announce_failing
     from sheetflow.connections.engine.tasks import sync_connection_task
+    from sheetflow.connections.notices import announce_failing
 
     # A connection whose sync is queued and not started yet needs no second one: at a thousand
     # downstreams, a wake-up per connection per sweep piled up tens of thousands of no-op
