@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Conflict, NotFound, ServiceError
+from sheetflow.projects import signals
 from sheetflow.projects.models import (
     Invitation,
     InvitationState,
@@ -73,8 +73,6 @@ def invitation_create(
     connection_manager: Level = Level.NONE,
 ) -> Invitation:
     """Invite an email to a project's directory (in-app and by email if it is an account)."""
-    from sheetflow.notifications.services import notify
-
     email = _normalise(email)
     invitee = User.objects.filter(email__iexact=email, is_active=True).first()
     if invitee is not None and ProjectMember.objects.filter(project=project, user=invitee).exists():
@@ -89,12 +87,7 @@ def invitation_create(
                 connection_manager=Level(connection_manager),
             )
             if invitee is not None:
-                notify(
-                    event="directory_invitation",
-                    recipients=[invitee],
-                    context={"invitation": invitation, "project": project, "actor": invited_by},
-                    link=reverse("projects:invitation", args=[invitation.pk]),
-                )
+                signals.invitation_created.send(sender=None, invitation=invitation, invitee=invitee)
     except IntegrityError as exc:
         raise Conflict(f"{email} is already invited to this project.", code="invited") from exc
     return invitation

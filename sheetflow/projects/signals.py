@@ -4,3 +4,6 @@ from django.dispatch import Signal
 
 # Sent inside the creating transaction with ``project``; drawings adds its default area.
 project_created = Signal()
+# Sent inside the inviting transaction with ``invitation`` and ``invitee`` (an existing
+# account): notifications tells them.
+invitation_created = Signal()

@@ -30,11 +30,7 @@ WIRING = {"cli", "testing", "demo", "urls", "settings", "wsgi"}
 
 # Imports against the direction that are still there, each with why and what removes it. The
 # test fails when one disappears too, so that this list only ever shrinks.
-KNOWN: dict[tuple[str, str], str] = {
-    ("sheetflow/projects/invitations.py", "notifications"): (
-        "the invitee's notification; to go, projects sends a signal that notifications hears"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def module_name(path: Path) -> str:
