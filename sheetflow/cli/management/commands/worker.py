@@ -12,9 +12,9 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
-from django_tasks_db.management.commands.db_worker import Worker
 
 from sheetflow.common import periodic, workers
+from sheetflow.common.tasks_wake import ListeningWorker
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +23,9 @@ SYNC_QUEUE = "sync"
 
 def _worker(
     worker_id: str, interval: float, batch: bool, queues: list[str], exclude: list[str]
-) -> Worker:
-    return Worker(
+) -> ListeningWorker:
+    # Between polls it waits for a task's NOTIFY on PostgreSQL (tasks_wake).
+    return ListeningWorker(
         queue_names=queues,
         excluded_queue_names=exclude,
         interval=interval,
@@ -77,7 +78,7 @@ class Command(BaseCommand):
             sync_thread.join(10)
 
     @staticmethod
-    def _run_sync(worker: Worker, stop: threading.Event) -> None:
+    def _run_sync(worker: ListeningWorker, stop: threading.Event) -> None:
         while worker.running and not stop.is_set():
             try:
                 worker.run()
