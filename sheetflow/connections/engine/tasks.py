@@ -17,6 +17,12 @@ def sync_connection_task(connection_id: int) -> int:
     return runner.sync_connection(connection_id).created
 
 
+@task(priority=50, queue_name="sync")
+def sync_upstream_task(upstream_id: int) -> int:
+    """Bring the upstream's connections up to date as groups; skips those another holds."""
+    return sum(result.created for result in runner.sync_upstream(upstream_id).values())
+
+
 @task()
 def announce_new_sheets_task(connection_id: int, revision_ids: list[int], total: int) -> None:
     """Tell the downstream drawings list about one applied batch of new sheets."""

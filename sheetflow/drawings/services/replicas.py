@@ -1,9 +1,11 @@
-"""Apply one window of upstream changes to one downstream project, set-based.
+"""Apply one window of an upstream project's changes to a group of downstream projects.
 
 A window is the upstream rows whose ``change_seq`` lies in ``(lo, hi]``. Reading current rows
-rather than a log coalesces repeated edits. Each statement is an INSERT … SELECT or an UPDATE
-over the whole window, so the cost per window is a fixed number of statements, not one per
-row — this is what makes an initial copy of 50,000 revisions take seconds.
+rather than a log coalesces repeated edits. Every downstream of the group gets the same window
+from the same statements: the group is a scratch table of ``(downstream, seq)`` that each
+INSERT … SELECT or UPDATE joins, so a window costs a fixed number of statements whether it
+goes to one downstream or to five hundred — this is what makes a publish reach a thousand
+downstreams in seconds, and an initial copy of 50,000 revisions take seconds.
 
 Copies are matched to their upstream rows by ``(downstream project, upstream_uuid)``, which is
 unique in the database: every statement is idempotent, so replaying a window is a no-op.
@@ -13,12 +15,15 @@ they hang on (created on first need, from their current upstream state). An upst
 whose copy already exists is updated from upstream (single source of truth), whatever the
 copy's own published state. An upstream revision that was unpublished or deleted marks its
 copy *withdrawn upstream*; a later re-publish clears the mark. Nothing is ever deleted here.
+
+The caller holds the downstreams' change counters (``seq`` comes from them) and calls this
+inside the window's transaction; this module knows nothing of connections.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection as db
@@ -32,13 +37,15 @@ def _table(model: type[Model]) -> str:
 
 
 def _col(model: type[Model], name: str) -> str:
-    field = model._meta.get_field(name)
-    assert isinstance(field, Field)
-    return db.ops.quote_name(field.column)
+    found = model._meta.get_field(name)
+    assert isinstance(found, Field)
+    return db.ops.quote_name(found.column)
 
 
-WANTED_REVISIONS = "sync_wanted_revisions"
-WANTED_DRAWINGS = "sync_wanted_drawings"
+# Scratch tables, temporary (per database session, never shared between workers).
+GROUP = "sync_group"  # (down, seq): the downstreams of this window and their change number
+WANTED_REVISIONS = "sync_wanted_revisions"  # (down, id): upstream revisions each one needs
+WANTED_DRAWINGS = "sync_wanted_drawings"  # (down, id): upstream drawings each one needs
 
 
 def _new_uuid_sql() -> str:
@@ -49,26 +56,26 @@ def _new_uuid_sql() -> str:
 
 
 @dataclass(frozen=True)
-class Window:
-    """One window of upstream changes for one connection."""
+class GroupWindow:
+    """One window of one upstream's changes for a group of downstreams (ids only)."""
 
     upstream_id: int
-    downstream_id: int
     lo: int
     hi: int
-    seq: int  # the downstream change_seq given to every row this window writes
     now: dt.datetime
+    members: list[tuple[int, int]]  # (downstream project id, change_seq its rows get)
     company_name: str
     project_name: str
 
 
 @dataclass
 class Applied:
-    """What a window did downstream."""
+    """What a window did in one downstream."""
 
     created: int = 0  # new revision copies
     updated: int = 0  # existing revision copies refreshed
     withdrawn: int = 0
+    new_ids: list[int] = field(default_factory=list)  # the new revision copies, by id
 
 
 class _Sql:
@@ -99,43 +106,30 @@ class _Sql:
 
 
 def _statements() -> dict[str, Any]:
-    """The SQL of a window, built once per process (names come from the models)."""
+    """The SQL of a window, built once per process (names come from the models).
+
+    In every INSERT, ``g`` is the group row of the downstream being written (``g.down``,
+    ``g.seq``) and ``u`` the upstream row being copied.
+    """
     t_area, t_set, t_drawing, t_rev = (_table(m) for m in (Area, DrawingSet, Drawing, Revision))
     c = _col
     uuid_sql = _new_uuid_sql()
-    # Parameters are named in the order they appear; see _params().
-    area = _Sql(
-        Area,
-        ["name", "position"],
-        {
-            "uuid": uuid_sql,
-            "project": "%(down)s",
-            "change_seq": "%(seq)s",
-            "deleted_at": "NULL",
-            "upstream_uuid": f"u.{c(Area, 'uuid')}",
-            "created_at": "%(now)s",
-        },
-    )
+    own = {
+        "uuid": uuid_sql,
+        "project": "g.down",
+        "change_seq": "g.seq",
+        "deleted_at": "NULL",
+        "created_at": "%(now)s",
+    }
+    area = _Sql(Area, ["name", "position"], {**own, "upstream_uuid": f"u.{c(Area, 'uuid')}"})
     dset = _Sql(
-        DrawingSet,
-        ["name", "date"],
-        {
-            "uuid": uuid_sql,
-            "project": "%(down)s",
-            "change_seq": "%(seq)s",
-            "deleted_at": "NULL",
-            "upstream_uuid": f"u.{c(DrawingSet, 'uuid')}",
-            "created_at": "%(now)s",
-        },
+        DrawingSet, ["name", "date"], {**own, "upstream_uuid": f"u.{c(DrawingSet, 'uuid')}"}
     )
     drawing = _Sql(
         Drawing,
         ["number", "title", "discipline", "status", "position"],
         {
-            "uuid": uuid_sql,
-            "project": "%(down)s",
-            "change_seq": "%(seq)s",
-            "deleted_at": "NULL",
+            **own,
             "upstream_uuid": f"u.{c(Drawing, 'uuid')}",
             "area": f"da.{c(Area, 'id')}",
             "current_revision": "NULL",
@@ -143,7 +137,6 @@ def _statements() -> dict[str, Any]:
             "is_synced": "%(true)s",
             "upstream_company_name": "%(company)s",
             "upstream_project_name": "%(project)s",
-            "created_at": "%(now)s",
         },
     )
     revision = _Sql(
@@ -161,10 +154,7 @@ def _statements() -> dict[str, Any]:
             "source_name",
         ],
         {
-            "uuid": uuid_sql,
-            "project": "%(down)s",
-            "change_seq": "%(seq)s",
-            "deleted_at": "NULL",
+            **own,
             "upstream_uuid": f"u.{c(Revision, 'uuid')}",
             "drawing": f"dd.{c(Drawing, 'id')}",
             "drawing_set": f"ds.{c(DrawingSet, 'id')}",
@@ -172,26 +162,9 @@ def _statements() -> dict[str, Any]:
             "published_at": "NULL",
             "published_by": "NULL",
             "withdrawn_upstream_at": "NULL",
-            "created_at": "%(now)s",
             "created_by": "NULL",
         },
     )
-
-    # Upstream revisions in the window that are published and live: the ones to copy.
-    in_window = (
-        f"u.{c(Revision, 'project')} = %(up)s AND u.{c(Revision, 'change_seq')} > %(lo)s "
-        f"AND u.{c(Revision, 'change_seq')} <= %(hi)s"
-    )
-    publishable = (
-        f"{in_window} AND u.{c(Revision, 'is_published')} = %(true)s "
-        f"AND u.{c(Revision, 'deleted_at')} IS NULL"
-    )
-
-    def copy_exists(table: str, model: type[Model], alias: str = "u") -> str:
-        return (
-            f"EXISTS (SELECT 1 FROM {table} x WHERE x.{c(model, 'project')} = %(down)s "
-            f"AND x.{c(model, 'upstream_uuid')} = {alias}.{c(model, 'uuid')})"
-        )
 
     def changed(model: type[Model], alias: str = "u") -> str:
         return (
@@ -199,48 +172,70 @@ def _statements() -> dict[str, Any]:
             f"AND {alias}.{c(model, 'change_seq')} <= %(hi)s"
         )
 
-    # The revisions a window touches: published ones to copy, and any with a copy already
-    # (to refresh). Their drawings, sets and areas must have copies before they do, and so
-    # must the areas of drawings whose copies are refreshed (a drawing may change area).
+    # Upstream revisions in the window that are published and live: the ones to copy.
+    in_window = changed(Revision)
+    publishable = (
+        f"{in_window} AND u.{c(Revision, 'is_published')} = %(true)s "
+        f"AND u.{c(Revision, 'deleted_at')} IS NULL"
+    )
+
+    def copy_exists(table: str, model: type[Model], down: str = "g.down") -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM {table} x WHERE x.{c(model, 'project')} = {down} "
+            f"AND x.{c(model, 'upstream_uuid')} = u.{c(model, 'uuid')})"
+        )
+
+    # The revisions a window touches in each downstream: published ones to copy, and any with
+    # a copy there already (to refresh). Their drawings, sets and areas must have copies
+    # before they do, and so must the areas of drawings whose copies are refreshed (a drawing
+    # may change area). Per downstream, so that a refresh in one never creates parents in
+    # another. CROSS JOIN keeps SQLite driven by the window's index range.
     wanted_revs = (
-        f"SELECT u.{c(Revision, 'id')} FROM {t_rev} u WHERE {publishable} "
-        f"UNION SELECT u.{c(Revision, 'id')} FROM {t_rev} u "
+        f"SELECT g.down, u.{c(Revision, 'id')} FROM {t_rev} u CROSS JOIN {GROUP} g "
+        f"WHERE {publishable} "
+        f"UNION SELECT g.down, u.{c(Revision, 'id')} FROM {t_rev} u CROSS JOIN {GROUP} g "
         f"WHERE {in_window} AND {copy_exists(t_rev, Revision)}"
     )
-    # Worked out once per window into two scratch tables (temporary: per connection, never
-    # shared), then used by the statements that copy areas, sets and drawings.
-    wanted_rev_ids = f"SELECT w.id FROM {WANTED_REVISIONS} w"
-    wanted_drawings_sql = (
-        f"SELECT r.{c(Revision, 'drawing')} FROM {t_rev} r "
-        f"WHERE r.{c(Revision, 'id')} IN ({wanted_rev_ids}) "
-        f"UNION SELECT u.{c(Drawing, 'id')} FROM {t_drawing} u "
+    wanted_drawings = (
+        f"SELECT w.down, r.{c(Revision, 'drawing')} FROM {WANTED_REVISIONS} w "
+        f"JOIN {t_rev} r ON r.{c(Revision, 'id')} = w.id "
+        f"UNION SELECT g.down, u.{c(Drawing, 'id')} FROM {t_drawing} u CROSS JOIN {GROUP} g "
         f"WHERE {changed(Drawing)} AND {copy_exists(t_drawing, Drawing)}"
     )
-    wanted_drawings = f"SELECT w.id FROM {WANTED_DRAWINGS} w"
-    wanted_sets = (
-        f"SELECT r.{c(Revision, 'drawing_set')} FROM {t_rev} r "
-        f"WHERE r.{c(Revision, 'id')} IN ({wanted_rev_ids}) "
-        f"AND r.{c(Revision, 'drawing_set')} IS NOT NULL"
-    )
-    wanted_areas = (
-        f"SELECT w.{c(Drawing, 'area')} FROM {t_drawing} w "
-        f"WHERE w.{c(Drawing, 'id')} IN ({wanted_drawings})"
-    )
     scratch = [
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {WANTED_REVISIONS} (id BIGINT PRIMARY KEY)",
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {WANTED_DRAWINGS} (id BIGINT PRIMARY KEY)",
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {GROUP} "
+        "(down BIGINT PRIMARY KEY, seq BIGINT NOT NULL)",
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {WANTED_REVISIONS} "
+        "(down BIGINT NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (down, id))",
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {WANTED_DRAWINGS} "
+        "(down BIGINT NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (down, id))",
+        f"DELETE FROM {GROUP}",
         f"DELETE FROM {WANTED_REVISIONS}",
         f"DELETE FROM {WANTED_DRAWINGS}",
-        f"INSERT INTO {WANTED_REVISIONS} (id) {wanted_revs}",
-        f"INSERT INTO {WANTED_DRAWINGS} (id) {wanted_drawings_sql}",
+    ]
+    wanted = [
+        f"INSERT INTO {WANTED_REVISIONS} (down, id) {wanted_revs}",
+        f"INSERT INTO {WANTED_DRAWINGS} (down, id) {wanted_drawings}",
     ]
 
-    def insert_parents(sql: _Sql, model: type[Model], table: str, wanted: str) -> str:
+    def insert_parents(sql: _Sql, model: type[Model], table: str, needed: str) -> str:
+        """``needed`` yields (down, parent): the upstream parents each downstream needs."""
         return (
             f"INSERT INTO {table} ({sql.insert_columns()}) "
-            f"SELECT {sql.insert_values('u')} FROM {table} u "
-            f"WHERE u.{c(model, 'id')} IN ({wanted}) AND NOT {copy_exists(table, model)}"
+            f"SELECT {sql.insert_values('u')} FROM ({needed}) n "
+            f"JOIN {GROUP} g ON g.down = n.down JOIN {table} u ON u.{c(model, 'id')} = n.parent "
+            f"WHERE NOT {copy_exists(table, model)}"
         )
+
+    needed_sets = (
+        f"SELECT DISTINCT w.down AS down, r.{c(Revision, 'drawing_set')} AS parent "
+        f"FROM {WANTED_REVISIONS} w JOIN {t_rev} r ON r.{c(Revision, 'id')} = w.id "
+        f"WHERE r.{c(Revision, 'drawing_set')} IS NOT NULL"
+    )
+    needed_areas = (
+        f"SELECT DISTINCT w.down AS down, d.{c(Drawing, 'area')} AS parent "
+        f"FROM {WANTED_DRAWINGS} w JOIN {t_drawing} d ON d.{c(Drawing, 'id')} = w.id"
+    )
 
     def refresh(sql: _Sql, model: type[Model], table: str, extra: dict[str, str]) -> str:
         """UPDATE the copies of upstream rows changed in the window, from upstream."""
@@ -250,27 +245,30 @@ def _statements() -> dict[str, Any]:
         )
         sets = [f"{c(model, n)} = " + up.format(col=f"u.{c(model, n)}") for n in sql.copied]
         sets += [f"{c(model, n)} = {expr}" for n, expr in extra.items()]
-        sets.append(f"{c(model, 'change_seq')} = %(seq)s")
+        sets.append(
+            f"{c(model, 'change_seq')} = (SELECT g.seq FROM {GROUP} g "
+            f"WHERE g.down = {table}.{c(model, 'project')})"
+        )
         # Copies this window has just created are current already.
         return (
             f"UPDATE {table} SET {', '.join(sets)} "
-            f"WHERE {c(model, 'project')} = %(down)s AND {c(model, 'created_at')} <> %(now)s "
+            f"WHERE {c(model, 'project')} IN (SELECT g.down FROM {GROUP} g) "
+            f"AND {c(model, 'created_at')} <> %(now)s "
             f"AND {c(model, 'upstream_uuid')} IN "
-            f"(SELECT u.{c(model, 'uuid')} FROM {table} u WHERE u.{c(model, 'project')} = %(up)s "
-            f"AND u.{c(model, 'change_seq')} > %(lo)s AND u.{c(model, 'change_seq')} <= %(hi)s)"
+            f"(SELECT u.{c(model, 'uuid')} FROM {table} u WHERE {changed(model)})"
         )
 
     area_of_copy = (
         f"(SELECT da.{c(Area, 'id')} FROM {t_drawing} u JOIN {t_area} ua "
         f"ON ua.{c(Area, 'id')} = u.{c(Drawing, 'area')} JOIN {t_area} da "
-        f"ON da.{c(Area, 'project')} = %(down)s "
+        f"ON da.{c(Area, 'project')} = {t_drawing}.{c(Drawing, 'project')} "
         f"AND da.{c(Area, 'upstream_uuid')} = ua.{c(Area, 'uuid')} "
         f"WHERE u.{c(Drawing, 'uuid')} = {t_drawing}.{c(Drawing, 'upstream_uuid')})"
     )
     set_of_copy = (
         f"(SELECT ds.{c(DrawingSet, 'id')} FROM {t_rev} u JOIN {t_set} us "
         f"ON us.{c(DrawingSet, 'id')} = u.{c(Revision, 'drawing_set')} JOIN {t_set} ds "
-        f"ON ds.{c(DrawingSet, 'project')} = %(down)s "
+        f"ON ds.{c(DrawingSet, 'project')} = {t_rev}.{c(Revision, 'project')} "
         f"AND ds.{c(DrawingSet, 'upstream_uuid')} = us.{c(DrawingSet, 'uuid')} "
         f"WHERE u.{c(Revision, 'uuid')} = {t_rev}.{c(Revision, 'upstream_uuid')})"
     )
@@ -285,50 +283,53 @@ def _statements() -> dict[str, Any]:
     # a new revision copy likewise, so parents are inserted first.
     insert_drawings = (
         f"INSERT INTO {t_drawing} ({drawing.insert_columns()}) "
-        f"SELECT {drawing.insert_values('u')} FROM {t_drawing} u "
+        f"SELECT {drawing.insert_values('u')} FROM {WANTED_DRAWINGS} w "
+        f"JOIN {GROUP} g ON g.down = w.down "
+        f"JOIN {t_drawing} u ON u.{c(Drawing, 'id')} = w.id "
         f"JOIN {t_area} ua ON ua.{c(Area, 'id')} = u.{c(Drawing, 'area')} "
-        f"JOIN {t_area} da ON da.{c(Area, 'project')} = %(down)s "
+        f"JOIN {t_area} da ON da.{c(Area, 'project')} = g.down "
         f"AND da.{c(Area, 'upstream_uuid')} = ua.{c(Area, 'uuid')} "
-        f"WHERE u.{c(Drawing, 'id')} IN ({wanted_drawings}) "
-        f"AND NOT {copy_exists(t_drawing, Drawing)}"
+        f"WHERE NOT {copy_exists(t_drawing, Drawing)}"
     )
     # Driven from the window's upstream revisions (an index range), never from the
-    # downstream's copies: CROSS JOIN makes SQLite keep this order, so the cost follows the
-    # window's size, not the size of the downstream project.
+    # downstreams' copies: CROSS JOIN makes SQLite keep this order, so the cost follows the
+    # window's size times the group's, not the size of the downstream projects. RETURNING
+    # says which copies are new and where, without looking for them again.
     insert_revisions = (
         f"INSERT INTO {t_rev} ({revision.insert_columns()}) "
         f"SELECT {revision.insert_values('u')} FROM {t_rev} u "
-        f"CROSS JOIN {t_drawing} ud CROSS JOIN {t_drawing} dd "
+        f"CROSS JOIN {t_drawing} ud CROSS JOIN {GROUP} g CROSS JOIN {t_drawing} dd "
         f"LEFT JOIN {t_set} us ON us.{c(DrawingSet, 'id')} = u.{c(Revision, 'drawing_set')} "
-        f"LEFT JOIN {t_set} ds ON ds.{c(DrawingSet, 'project')} = %(down)s "
+        f"LEFT JOIN {t_set} ds ON ds.{c(DrawingSet, 'project')} = g.down "
         f"AND ds.{c(DrawingSet, 'upstream_uuid')} = us.{c(DrawingSet, 'uuid')} "
         f"WHERE {publishable} AND ud.{c(Drawing, 'id')} = u.{c(Revision, 'drawing')} "
-        f"AND dd.{c(Drawing, 'project')} = %(down)s "
+        f"AND dd.{c(Drawing, 'project')} = g.down "
         f"AND dd.{c(Drawing, 'upstream_uuid')} = ud.{c(Drawing, 'uuid')} "
-        f"AND NOT {copy_exists(t_rev, Revision)}"
+        f"AND NOT {copy_exists(t_rev, Revision)} "
+        f"RETURNING {c(Revision, 'id')}, {c(Revision, 'project')}"
     )
     # Copies whose upstream revision changed in the window (edited, unpublished, deleted,
     # re-published), excluding the ones this window has just created.
-    refresh_revisions = refresh(
-        revision,
-        Revision,
-        t_rev,
-        {
-            "drawing_set": set_of_copy,
-            "withdrawn_upstream_at": withdrawn,
-        },
+    refresh_revisions = (
+        refresh(
+            revision,
+            Revision,
+            t_rev,
+            {"drawing_set": set_of_copy, "withdrawn_upstream_at": withdrawn},
+        )
+        + f" RETURNING {c(Revision, 'project')}"
     )
     count_withdrawn = (
-        f"SELECT COUNT(*) FROM {t_rev} WHERE {c(Revision, 'project')} = %(down)s "
-        f"AND {c(Revision, 'change_seq')} = %(seq)s "
-        f"AND {c(Revision, 'withdrawn_upstream_at')} IS NOT NULL"
+        f"SELECT g.down, COUNT(*) FROM {GROUP} g JOIN {t_rev} r "
+        f"ON r.{c(Revision, 'project')} = g.down AND r.{c(Revision, 'change_seq')} = g.seq "
+        f"WHERE r.{c(Revision, 'withdrawn_upstream_at')} IS NOT NULL GROUP BY g.down"
     )
     # Drawings whose revisions changed in this window get their pointers recomputed, set-based:
     # the newest live revision (latest) and the newest published one (current), by drawing
     # date, received date, then id — the drawings app's order.
     touched = (
-        f"SELECT r.{c(Revision, 'drawing')} FROM {t_rev} r "
-        f"WHERE r.{c(Revision, 'project')} = %(down)s AND r.{c(Revision, 'change_seq')} = %(seq)s"
+        f"SELECT r.{c(Revision, 'drawing')} FROM {GROUP} g JOIN {t_rev} r "
+        f"ON r.{c(Revision, 'project')} = g.down AND r.{c(Revision, 'change_seq')} = g.seq"
     )
 
     def newest(column: str, only_published: bool) -> str:
@@ -344,15 +345,12 @@ def _statements() -> dict[str, Any]:
             f"WHERE ranked.drawing_id = {t_drawing}.{c(Drawing, 'id')} AND ranked.n = 1"
         )
 
-    pointers = [
-        newest("latest_revision", only_published=False),
-        newest("current_revision", only_published=True),
-    ]
     return {
         "scratch": scratch,
+        "wanted": wanted,
         "statements": [
-            ("areas", insert_parents(area, Area, t_area, wanted_areas)),
-            ("sets", insert_parents(dset, DrawingSet, t_set, wanted_sets)),
+            ("areas", insert_parents(area, Area, t_area, needed_areas)),
+            ("sets", insert_parents(dset, DrawingSet, t_set, needed_sets)),
             ("refresh_areas", refresh(area, Area, t_area, {})),
             ("refresh_sets", refresh(dset, DrawingSet, t_set, {})),
             ("drawings", insert_drawings),
@@ -366,14 +364,18 @@ def _statements() -> dict[str, Any]:
             ("refresh_revisions", refresh_revisions),
         ],
         "count_withdrawn": count_withdrawn,
-        "pointers": pointers,
+        "pointers": [
+            newest("latest_revision", only_published=False),
+            newest("current_revision", only_published=True),
+        ],
     }
 
 
 _SQL: dict[str, Any] | None = None
 
 
-def _sql() -> dict[str, Any]:
+def sql() -> dict[str, Any]:
+    """The window's statements for this database (the bench times them one by one)."""
     global _SQL
     key = db.vendor
     if _SQL is None or _SQL.get("vendor") != key:
@@ -381,13 +383,11 @@ def _sql() -> dict[str, Any]:
     return _SQL
 
 
-def _params(window: Window) -> dict[str, Any]:
+def _params(window: GroupWindow) -> dict[str, Any]:
     return {
         "up": window.upstream_id,
-        "down": window.downstream_id,
         "lo": window.lo,
         "hi": window.hi,
-        "seq": window.seq,
         "now": db.ops.adapt_datetimefield_value(window.now),
         "true": True,
         "false": False,
@@ -396,24 +396,51 @@ def _params(window: Window) -> dict[str, Any]:
     }
 
 
-def apply_window(window: Window) -> Applied:
-    """Apply the window's upstream changes downstream (call inside the window's transaction)."""
-    sql = _sql()
+# Rows per INSERT of the group table: well under SQLite's limit on parameters.
+_GROUP_CHUNK = 1000
+
+
+def _fill_group(cursor: Any, members: list[tuple[int, int]]) -> None:
+    for start in range(0, len(members), _GROUP_CHUNK):
+        chunk = members[start : start + _GROUP_CHUNK]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        cursor.execute(
+            f"INSERT INTO {GROUP} (down, seq) VALUES {values}",
+            [value for member in chunk for value in member],
+        )
+
+
+def apply_window(window: GroupWindow) -> dict[int, Applied]:
+    """Apply the window's upstream changes to every downstream of the group.
+
+    Call inside the window's transaction, holding the downstreams' change counters. Returns
+    what it did in each downstream (every member has an entry).
+    """
+    statements = sql()
     params = _params(window)
-    applied = Applied()
+    applied = {down: Applied() for down, _seq in window.members}
     with db.cursor() as cursor:
-        for statement in sql["scratch"]:
+        for statement in statements["scratch"]:
+            cursor.execute(statement)
+        _fill_group(cursor, window.members)
+        for statement in statements["wanted"]:
             cursor.execute(statement, params)
-        for name, statement in sql["statements"]:
+        for name, statement in statements["statements"]:
             cursor.execute(statement, params)
             if name == "revisions":
-                applied.created = max(cursor.rowcount, 0)
+                for pk, down in cursor.fetchall():
+                    applied[down].new_ids.append(pk)
             elif name == "refresh_revisions":
-                applied.updated = max(cursor.rowcount, 0)
-        if applied.created or applied.updated:
-            for statement in sql["pointers"]:
+                for (down,) in cursor.fetchall():
+                    applied[down].updated += 1
+        for item in applied.values():
+            item.new_ids.sort()
+            item.created = len(item.new_ids)
+        if any(item.created or item.updated for item in applied.values()):
+            for statement in statements["pointers"]:
                 cursor.execute(statement, params)
-        if applied.updated:
-            cursor.execute(sql["count_withdrawn"], params)
-            applied.withdrawn = int(cursor.fetchone()[0])
+        if any(item.updated for item in applied.values()):
+            cursor.execute(statements["count_withdrawn"], params)
+            for down, count in cursor.fetchall():
+                applied[down].withdrawn = int(count)
     return applied
