@@ -25,6 +25,7 @@ import socket
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection as db
@@ -265,15 +266,14 @@ def _apply_group_window(
             # The total is what is copied plus what is left, recounted each window: the
             # upstream keeps changing during a copy, and done never exceeds the total.
             left = _remaining(upstream_id, hi) if hi < high else 0
-            progress = []
+            progress = {}
             for m in initial:
                 copied = m.initial_copied + applied[m.downstream_id].created
-                progress.append(
-                    Connection(
-                        pk=m.connection_id, initial_copied=copied, initial_total=copied + left
-                    )
+                progress[m.connection_id] = (copied, copied + left)
+            for (copied, total), pks in _alike(progress).items():
+                Connection.objects.filter(pk__in=pks).update(
+                    initial_copied=copied, initial_total=total
                 )
-            Connection.objects.bulk_update(progress, ["initial_copied", "initial_total"])
         _render_missing_copies(id for item in applied.values() for id in item.new_ids)
         told = [
             NewCopies(
@@ -390,14 +390,16 @@ def _pass(
         cursors = dict(
             Connection.objects.filter(pk__in=runs).values_list("pk", "synced_seq").iterator()
         )
+        outcomes = {}
         for m in members:
             run = runs[m.connection_id]
-            run.finished_at = now
-            run.applied = m.result.created + m.result.updated
-            run.to_seq = cursors.get(m.connection_id) or run.from_seq
-        SyncRun.objects.bulk_update(
-            runs.values(), ["finished_at", "applied", "to_seq", "ok", "error"]
-        )
+            applied = m.result.created + m.result.updated
+            to_seq = cursors.get(m.connection_id) or run.from_seq
+            outcomes[run.pk] = (applied, to_seq, run.ok, run.error)
+        for (applied, to_seq, ok, error), pks in _alike(outcomes).items():
+            SyncRun.objects.filter(pk__in=pks).update(
+                finished_at=now, applied=applied, to_seq=to_seq, ok=ok, error=error
+            )
     return results
 
 
@@ -496,6 +498,15 @@ def _finish_empty_initial_copies(owner: str, members: list[_Member], high: int) 
             )
             if done:
                 announce_initial_complete(Connection.objects.get(pk=m.connection_id))
+
+
+def _alike(values: dict[int, Any]) -> dict[Any, list[int]]:
+    """Row ids by the values they get: members of a group mostly end alike, so a few UPDATEs
+    write them all (``bulk_update`` builds a CASE per row, slow at hundreds of rows)."""
+    alike: dict[Any, list[int]] = {}
+    for pk, value in values.items():
+        alike.setdefault(value, []).append(pk)
+    return alike
 
 
 def _release(ids: list[int], owner: str) -> None:
