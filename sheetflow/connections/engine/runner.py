@@ -340,7 +340,12 @@ def sync_upstream(upstream_id: int, *, max_windows: int | None = None) -> dict[i
         return {}
     if more_to_claim(upstream_id, head):
         wake_upstream(upstream_id)
-    return _pass(upstream_id, owner, ids, max_windows)
+    results = _pass(upstream_id, owner, ids, max_windows)
+    if sequence.current_seq(upstream_id) > head:
+        # Changes committed during the pass woke a task that found the members held: one
+        # more pass now rather than at the next sweep.
+        wake_upstream(upstream_id)
+    return results
 
 
 def _pass(
