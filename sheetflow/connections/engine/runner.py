@@ -23,7 +23,6 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,7 +273,8 @@ def _apply_group_window(
                 Connection.objects.filter(pk__in=pks).update(
                     initial_copied=copied, initial_total=total
                 )
-        _render_missing_copies(id for item in applied.values() for id in item.new_ids)
+        if any(item.created for item in applied.values()):
+            _render_missing_copies(window, [m.downstream_id for m in members])
         told = [
             NewCopies(
                 connection_id=m.connection_id,
@@ -520,18 +520,35 @@ def _release(ids: list[int], owner: str) -> None:
     )
 
 
-def _render_missing_copies(new_ids: Iterable[int]) -> None:
-    """New copies of sheets not rendered yet get the rendering when it exists (one task)."""
+def _render_missing_copies(window: GroupWindow, downstream_ids: list[int]) -> None:
+    """New copies of sheets not rendered yet get the rendering when it exists (one task).
+
+    Copies carry their upstream row's rendering, so only the window's unrendered upstream
+    revisions are looked for downstream: usually none, and then nothing is asked of the
+    copies at all.
+    """
     from sheetflow.drawings.tasks import render_copies_later
 
-    ids = list(new_ids)
-    if not ids:
-        return
-    missing = list(
-        Revision.objects.filter(pk__in=ids, thumbnail__isnull=True).values_list("pk", flat=True)
+    unrendered = list(
+        Revision.objects.filter(
+            project_id=window.upstream_id,
+            change_seq__gt=window.lo,
+            change_seq__lte=window.hi,
+            thumbnail__isnull=True,
+        ).values_list("uuid", flat=True)
     )
-    if missing:
-        render_copies_later(missing)
+    if not unrendered:
+        return
+    ids = list(
+        Revision.objects.filter(
+            project_id__in=downstream_ids,
+            upstream_uuid__in=unrendered,
+            created_at=window.now,
+            thumbnail__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        render_copies_later(ids)
 
 
 def count_published(project_id: int) -> int:
