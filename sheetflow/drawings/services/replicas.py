@@ -131,7 +131,7 @@ def _statements() -> dict[str, Any]:
         {
             **own,
             "upstream_uuid": f"u.{c(Drawing, 'uuid')}",
-            "area": f"da.{c(Area, 'id')}",
+            "area": "m.area_copy",
             "current_revision": "NULL",
             "latest_revision": "NULL",
             "is_synced": "%(true)s",
@@ -156,8 +156,8 @@ def _statements() -> dict[str, Any]:
         {
             **own,
             "upstream_uuid": f"u.{c(Revision, 'uuid')}",
-            "drawing": f"dd.{c(Drawing, 'id')}",
-            "drawing_set": f"ds.{c(DrawingSet, 'id')}",
+            "drawing": "m.drawing_copy",
+            "drawing_set": "m.set_copy",
             "is_published": "%(false)s",
             "published_at": "NULL",
             "published_by": "NULL",
@@ -182,7 +182,8 @@ def _statements() -> dict[str, Any]:
     def copy_exists(table: str, model: type[Model], down: str = "g.down") -> str:
         return (
             f"EXISTS (SELECT 1 FROM {table} x WHERE x.{c(model, 'project')} = {down} "
-            f"AND x.{c(model, 'upstream_uuid')} = u.{c(model, 'uuid')})"
+            f"AND x.{c(model, 'upstream_uuid')} = u.{c(model, 'uuid')} "
+            f"AND x.{c(model, 'upstream_uuid')} IS NOT NULL)"
         )
 
     # The revisions a window touches in each downstream: published ones to copy, and any with
@@ -253,6 +254,7 @@ def _statements() -> dict[str, Any]:
         return (
             f"UPDATE {table} SET {', '.join(sets)} "
             f"WHERE {c(model, 'project')} IN (SELECT g.down FROM {GROUP} g) "
+            f"AND {c(model, 'upstream_uuid')} IS NOT NULL "
             f"AND {c(model, 'created_at')} <> %(now)s "
             f"AND {c(model, 'upstream_uuid')} IN "
             f"(SELECT u.{c(model, 'uuid')} FROM {table} u WHERE {changed(model)})"
@@ -263,6 +265,7 @@ def _statements() -> dict[str, Any]:
         f"ON ua.{c(Area, 'id')} = u.{c(Drawing, 'area')} JOIN {t_area} da "
         f"ON da.{c(Area, 'project')} = {t_drawing}.{c(Drawing, 'project')} "
         f"AND da.{c(Area, 'upstream_uuid')} = ua.{c(Area, 'uuid')} "
+        f"AND da.{c(Area, 'upstream_uuid')} IS NOT NULL "
         f"WHERE u.{c(Drawing, 'uuid')} = {t_drawing}.{c(Drawing, 'upstream_uuid')})"
     )
     set_of_copy = (
@@ -270,6 +273,7 @@ def _statements() -> dict[str, Any]:
         f"ON us.{c(DrawingSet, 'id')} = u.{c(Revision, 'drawing_set')} JOIN {t_set} ds "
         f"ON ds.{c(DrawingSet, 'project')} = {t_rev}.{c(Revision, 'project')} "
         f"AND ds.{c(DrawingSet, 'upstream_uuid')} = us.{c(DrawingSet, 'uuid')} "
+        f"AND ds.{c(DrawingSet, 'upstream_uuid')} IS NOT NULL "
         f"WHERE u.{c(Revision, 'uuid')} = {t_rev}.{c(Revision, 'upstream_uuid')})"
     )
     withdrawn = (
@@ -281,15 +285,27 @@ def _statements() -> dict[str, Any]:
 
     # The area of a new drawing copy may be one whose copy this window just made; the set of
     # a new revision copy likewise, so parents are inserted first.
+    def copy_id(model: type[Model], table: str, of: str) -> str:
+        """The id of the copy of upstream row ``of`` in the group member's project."""
+        return (
+            f"(SELECT x.{c(model, 'id')} FROM {table} x WHERE x.{c(model, 'project')} = g.down "
+            f"AND x.{c(model, 'upstream_uuid')} = {of}.{c(model, 'uuid')} "
+            f"AND x.{c(model, 'upstream_uuid')} IS NOT NULL)"
+        )
+
+    # The copies a new row hangs on are found by a lookup per row (a correlated subquery on
+    # the (project, upstream_uuid) index): as a join, PostgreSQL plans them from statistics
+    # that do not know about the copies this window has just made, and scans every project's.
     insert_drawings = (
         f"INSERT INTO {t_drawing} ({drawing.insert_columns()}) "
-        f"SELECT {drawing.insert_values('u')} FROM {WANTED_DRAWINGS} w "
-        f"JOIN {GROUP} g ON g.down = w.down "
+        f"SELECT {drawing.insert_values('u')} FROM ("
+        f"SELECT w.id AS wid, w.down AS wdown, {copy_id(Area, t_area, 'ua')} AS area_copy "
+        f"FROM {WANTED_DRAWINGS} w JOIN {GROUP} g ON g.down = w.down "
         f"JOIN {t_drawing} u ON u.{c(Drawing, 'id')} = w.id "
         f"JOIN {t_area} ua ON ua.{c(Area, 'id')} = u.{c(Drawing, 'area')} "
-        f"JOIN {t_area} da ON da.{c(Area, 'project')} = g.down "
-        f"AND da.{c(Area, 'upstream_uuid')} = ua.{c(Area, 'uuid')} "
-        f"WHERE NOT {copy_exists(t_drawing, Drawing)}"
+        f"WHERE NOT {copy_exists(t_drawing, Drawing)}) m "
+        f"JOIN {GROUP} g ON g.down = m.wdown JOIN {t_drawing} u ON u.{c(Drawing, 'id')} = m.wid "
+        f"WHERE m.area_copy IS NOT NULL"
     )
     # Driven from the window's upstream revisions (an index range), never from the
     # downstreams' copies: CROSS JOIN makes SQLite keep this order, so the cost follows the
@@ -297,15 +313,16 @@ def _statements() -> dict[str, Any]:
     # says which copies are new and where, without looking for them again.
     insert_revisions = (
         f"INSERT INTO {t_rev} ({revision.insert_columns()}) "
-        f"SELECT {revision.insert_values('u')} FROM {t_rev} u "
-        f"CROSS JOIN {t_drawing} ud CROSS JOIN {GROUP} g CROSS JOIN {t_drawing} dd "
+        f"SELECT {revision.insert_values('u')} FROM ("
+        f"SELECT u.{c(Revision, 'id')} AS uid, g.down AS gdown, "
+        f"{copy_id(Drawing, t_drawing, 'ud')} AS drawing_copy, "
+        f"{copy_id(DrawingSet, t_set, 'us')} AS set_copy "
+        f"FROM {t_rev} u CROSS JOIN {t_drawing} ud CROSS JOIN {GROUP} g "
         f"LEFT JOIN {t_set} us ON us.{c(DrawingSet, 'id')} = u.{c(Revision, 'drawing_set')} "
-        f"LEFT JOIN {t_set} ds ON ds.{c(DrawingSet, 'project')} = g.down "
-        f"AND ds.{c(DrawingSet, 'upstream_uuid')} = us.{c(DrawingSet, 'uuid')} "
         f"WHERE {publishable} AND ud.{c(Drawing, 'id')} = u.{c(Revision, 'drawing')} "
-        f"AND dd.{c(Drawing, 'project')} = g.down "
-        f"AND dd.{c(Drawing, 'upstream_uuid')} = ud.{c(Drawing, 'uuid')} "
-        f"AND NOT {copy_exists(t_rev, Revision)} "
+        f"AND NOT {copy_exists(t_rev, Revision)}) m "
+        f"JOIN {GROUP} g ON g.down = m.gdown JOIN {t_rev} u ON u.{c(Revision, 'id')} = m.uid "
+        f"WHERE m.drawing_copy IS NOT NULL "
         f"RETURNING {c(Revision, 'id')}, {c(Revision, 'project')}"
     )
     # Copies whose upstream revision changed in the window (edited, unpublished, deleted,
@@ -410,6 +427,14 @@ def _fill_group(cursor: Any, members: list[tuple[int, int]]) -> None:
         )
 
 
+def _analyze(cursor: Any, *tables: str) -> None:
+    # PostgreSQL has no statistics for a temporary table until asked: without them it plans
+    # the joins on the group as if it held a few thousand rows, whatever it holds.
+    if db.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
 def apply_window(window: GroupWindow) -> dict[int, Applied]:
     """Apply the window's upstream changes to every downstream of the group.
 
@@ -423,8 +448,10 @@ def apply_window(window: GroupWindow) -> dict[int, Applied]:
         for statement in statements["scratch"]:
             cursor.execute(statement)
         _fill_group(cursor, window.members)
+        _analyze(cursor, GROUP)
         for statement in statements["wanted"]:
             cursor.execute(statement, params)
+        _analyze(cursor, WANTED_REVISIONS, WANTED_DRAWINGS)
         for name, statement in statements["statements"]:
             cursor.execute(statement, params)
             if name == "revisions":
