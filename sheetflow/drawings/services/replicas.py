@@ -180,10 +180,12 @@ def _statements() -> dict[str, Any]:
     )
 
     def copy_exists(table: str, model: type[Model], down: str = "g.down") -> str:
+        # A lookup per row on the (project, upstream_uuid) index, not EXISTS: PostgreSQL turns
+        # NOT EXISTS into an anti-join that may hash every project's copies.
         return (
-            f"EXISTS (SELECT 1 FROM {table} x WHERE x.{c(model, 'project')} = {down} "
+            f"((SELECT x.{c(model, 'id')} FROM {table} x WHERE x.{c(model, 'project')} = {down} "
             f"AND x.{c(model, 'upstream_uuid')} = u.{c(model, 'uuid')} "
-            f"AND x.{c(model, 'upstream_uuid')} IS NOT NULL)"
+            f"AND x.{c(model, 'upstream_uuid')} IS NOT NULL) IS NOT NULL)"
         )
 
     # The revisions a window touches in each downstream: published ones to copy, and any with
