@@ -201,16 +201,19 @@ def _profile(upstream: Side) -> None:
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from sheetflow.connections.engine import copy
     from sheetflow.connections.models import Connection
     from sheetflow.drawings import sequence
 
     with override_settings(CONNECTION_MAX_REVISIONS=10**9):
         side, conn = _downstream_of(upstream, "Bench sub profiled")
     Connection.objects.filter(pk=conn.pk).update(state="disconnected")  # no worker takes it
-    names = {sql: name for name, sql in copy._sql()["statements"]}
-    names.update({sql: "scratch tables" for sql in copy._sql()["scratch"]})
-    names.update({sql: "pointers" for sql in copy._sql()["pointers"]})
+    from sheetflow.drawings.services import replicas
+
+    statements = replicas.sql()
+    names = {sql: name for name, sql in statements["statements"]}
+    names.update({sql: "scratch tables" for sql in statements["scratch"]})
+    names.update({sql: "scratch tables" for sql in statements["wanted"]})
+    names.update({sql: "pointers" for sql in statements["pointers"]})
     spent: dict[str, float] = {}
 
     def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -227,12 +230,12 @@ def _profile(upstream: Side) -> None:
         hi = min(high, lo + int(settings.SYNC_INITIAL_WINDOW))
         with connection.execute_wrapper(timed):
             with transaction.atomic():
-                window = copy.Window(
-                    upstream_id=upstream.project.pk, downstream_id=side.project.pk, lo=lo, hi=hi,
-                    seq=sequence.next_seq(side.project.pk), now=timezone.now(),
+                window = replicas.GroupWindow(
+                    upstream_id=upstream.project.pk, lo=lo, hi=hi, now=timezone.now(),
+                    members=[(side.project.pk, sequence.next_seq(side.project.pk))],
                     company_name=upstream.company.name, project_name=upstream.project.name,
                 )  # fmt: skip
-                copy.apply_window(window)
+                replicas.apply_window(window)
                 start = time.perf_counter()
             spent["commit"] = spent.get("commit", 0.0) + time.perf_counter() - start
         lo = hi

@@ -353,6 +353,8 @@ EMAIL_RATE_PER_SECOND = env_int("EMAIL_RATE_PER_SECOND", 10)
 SYNC_INITIAL_WINDOW = env_int("SYNC_INITIAL_WINDOW", 20_000)
 SYNC_LIVE_WINDOW = env_int("SYNC_LIVE_WINDOW", 2_000)
 SYNC_LEASE_SECONDS = env_int("SYNC_LEASE_SECONDS", 5)
+# Connections one runner syncs together; past it, a second worker takes the rest.
+SYNC_GROUP_MAX = env_int("SYNC_GROUP_MAX", 500)
 
 # Sign-in throttle: failures allowed per (email, client address) and per client address before
 # each further one waits longer (1 s, 2 s, 4 s … up to SIGN_IN_MAX_DELAY_SECONDS).

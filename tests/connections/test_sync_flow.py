@@ -9,11 +9,16 @@ import time_machine
 from django_tasks_db.models import DBTaskResult
 
 from sheetflow.accounts.services import company_create, user_create
-from sheetflow.connections.engine import copy as engine_copy
+from sheetflow.connections.engine.runner import sync_upstream
 from sheetflow.connections.engine.wakeups import behind_connections, sweep
 from sheetflow.connections.models import Connection
 from sheetflow.drawings.models import Revision
-from sheetflow.drawings.services import revisions_publish, revisions_unpublish
+from sheetflow.drawings.services import (
+    drawing_update,
+    replicas,
+    revisions_publish,
+    revisions_unpublish,
+)
 from sheetflow.notifications.models import Notification
 from sheetflow.projects.models import Level
 from sheetflow.projects.services import member_add, project_create
@@ -22,11 +27,15 @@ from tests.connections.sync_helpers import connect, copies_in, published_upstrea
 from tests.drawings.factories import publish_sheets, upload_sheets
 
 
-def queued_syncs() -> list[int]:
-    rows = DBTaskResult.objects.filter(
-        task_path__endswith="sync_connection_task", status="READY"
-    ).values_list("args_kwargs", flat=True)
+def queued_syncs(task: str = "sync_connection_task") -> list[int]:
+    rows = DBTaskResult.objects.filter(task_path__endswith=task, status="READY").values_list(
+        "args_kwargs", flat=True
+    )
     return sorted(row["args"][0] for row in rows)
+
+
+def queued_upstream_syncs() -> list[int]:
+    return queued_syncs("sync_upstream_task")
 
 
 def events_of(user, event: str) -> list[Notification]:
@@ -46,7 +55,7 @@ def test_connecting_queues_the_initial_copy_and_the_worker_runs_it(cast: Cast, d
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_upstream_commit_wakes_every_connected_downstream(cast: Cast) -> None:
+def test_an_upstream_commit_wakes_every_connected_downstream_with_one_task(cast: Cast) -> None:
     # Real commits, so the drawings app's after-commit signal fires as in production.
     other = project_create(company=cast.sub, name="Second job", code="BE-2")
     member_add(project=other, user=cast.sub_pm, connection_manager=Level.ADMIN)
@@ -54,9 +63,18 @@ def test_an_upstream_commit_wakes_every_connected_downstream(cast: Cast) -> None
     second = connect(cast.sub_pm, other, cast.gc_project)
     DBTaskResult.objects.all().delete()
     waiting = upload_sheets(cast.gc_project, cast.gc_pm, ["A-900"])
-    DBTaskResult.objects.filter(task_path__endswith="sync_connection_task").delete()
+    sync_upstream(cast.gc_project.pk)  # the initial copies, and the upload's wake-up
+    DBTaskResult.objects.all().delete()
     revisions_publish(user=cast.gc_pm, revisions=waiting)
-    assert queued_syncs() == sorted([first.pk, second.pk])
+    # One task for the upstream (a second commit before it starts adds none), whose run
+    # brings every connected downstream up to date.
+    assert queued_upstream_syncs() == [cast.gc_project.pk]
+    drawing_update(drawing=waiting[0].drawing, title="Renamed")
+    assert queued_upstream_syncs() == [cast.gc_project.pk]
+    results = sync_upstream(cast.gc_project.pk)
+    assert sorted(results) == sorted([first.pk, second.pk])
+    for project in (cast.sub_project, other):
+        assert copies_in(project) == published_upstream(cast.gc_project)
 
 
 @pytest.mark.django_db
@@ -68,9 +86,9 @@ def test_the_sweep_wakes_connections_that_are_behind_and_only_those(cast: Cast) 
     publish_sheets(cast.gc_project, cast.gc_pm, 1, numbers=["S-300"])
     DBTaskResult.objects.all().delete()
     assert sweep() == 1
-    assert queued_syncs() == [connection.pk]
+    assert queued_upstream_syncs() == [cast.gc_project.pk]
     assert sweep() == 0  # its wake-up is still waiting: no second one
-    assert queued_syncs() == [connection.pk]
+    assert queued_upstream_syncs() == [cast.gc_project.pk]
     sync(connection)
     assert behind_connections() == []
 
@@ -146,9 +164,7 @@ def test_a_sync_failing_for_ten_minutes_is_reported_once_to_the_connection_list(
     assert "storage unreachable" in failing.body
     connection.refresh_from_db()
     assert connection.last_error.startswith("RuntimeError") and connection.failing_since == start
-    monkeypatch.setattr(
-        "sheetflow.connections.engine.runner.apply_window", engine_copy.apply_window
-    )
+    monkeypatch.setattr("sheetflow.connections.engine.runner.apply_window", replicas.apply_window)
     sync(connection)
     assert connection.failing_since is None
     assert copies_in(cast.sub_project) == published_upstream(cast.gc_project)

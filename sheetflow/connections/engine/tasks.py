@@ -13,8 +13,23 @@ from sheetflow.connections.engine import runner, wakeups
 # downstream in a second whatever else the workers are doing.
 @task(priority=50, queue_name="sync")
 def sync_connection_task(connection_id: int) -> int:
-    """Bring one connection up to date; a no-op if another worker holds its lease."""
-    return runner.sync_connection(connection_id).created
+    """Bring one connection up to date, with the others of its upstream that are behind.
+
+    Queued per connection when it becomes connected: when many connect at once, the first
+    task copies to all of them as a group and the others find nothing left to claim.
+    """
+    upstream_id = (
+        Connection.objects.filter(pk=connection_id).values_list("upstream_id", flat=True).first()
+    )
+    if upstream_id is None:
+        return 0
+    return sum(result.created for result in runner.sync_upstream(upstream_id).values())
+
+
+@task(priority=50, queue_name="sync")
+def sync_upstream_task(upstream_id: int) -> int:
+    """Bring the upstream's connections up to date as groups; skips those another holds."""
+    return sum(result.created for result in runner.sync_upstream(upstream_id).values())
 
 
 @task()

@@ -24,14 +24,19 @@ FAILING_AFTER = dt.timedelta(minutes=10)
 
 @receiver(drawings_changed, dispatch_uid="sync-wake-downstreams")
 def wake_downstreams(sender: Any, project_id: int, **kwargs: Any) -> None:
-    """An upstream project committed a change: wake each connected downstream."""
-    from sheetflow.connections.engine.tasks import sync_connection_task
+    """An upstream project committed a change: wake its connected downstreams, as one task."""
+    if Connection.objects.filter(upstream_id=project_id, state=State.CONNECTED).exists():
+        wake_upstream(project_id)
 
-    ids = Connection.objects.filter(upstream_id=project_id, state=State.CONNECTED).values_list(
-        "pk", flat=True
-    )
-    for connection_id in ids:
-        sync_connection_task.enqueue(connection_id)
+
+def wake_upstream(upstream_id: int) -> bool:
+    """Queue a sync of the upstream's connections unless one is already waiting to start."""
+    from sheetflow.connections.engine.tasks import sync_upstream_task
+
+    if upstream_id in _queued_upstreams():
+        return False
+    sync_upstream_task.enqueue(upstream_id)
+    return True
 
 
 def behind_connections() -> list[int]:
@@ -52,26 +57,37 @@ def behind_connections() -> list[int]:
     return ids + [pk for pk, owner in held if holder_is_dead(owner)]
 
 
-def _queued_syncs() -> set[int]:
-    """Connections with a sync task waiting in the queue (not yet started)."""
+def _queued_upstreams() -> set[int]:
+    """Upstreams with a sync task waiting in the queue (not yet started)."""
     queued = DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, task_path__endswith=".sync_connection_task"
+        status=TaskResultStatus.READY, task_path__endswith=".sync_upstream_task"
     ).values_list("args_kwargs", flat=True)
     return {int(call["args"][0]) for call in queued if call.get("args")}
 
 
 def sweep() -> int:
-    """Enqueue a sync for every connection that is behind, and report long failures."""
-    from sheetflow.connections.engine.tasks import sync_connection_task
-    from sheetflow.connections.notices import announce_failing
+    """Queue a sync of every upstream with connections behind, and report long failures.
 
-    # A connection whose sync is queued and not started yet needs no second one: at a thousand
-    # downstreams, a wake-up per connection per sweep piled up tens of thousands of no-op
-    # tasks in front of everything else.
-    waiting = _queued_syncs()
-    ids = [pk for pk in behind_connections() if pk not in waiting]
-    for connection_id in ids:
-        sync_connection_task.enqueue(connection_id)
+    One task per upstream, not per connection: its runner syncs them together. An upstream
+    whose sync is queued and not started yet needs no second one (at a thousand downstreams,
+    a wake-up per connection per sweep piled up tens of thousands of no-op tasks).
+    """
+    from sheetflow.connections.notices import announce_failing
+    from sheetflow.connections.engine.tasks import sync_upstream_task
+
+    behind = behind_connections()
+    upstreams = (
+        set(
+            Connection.objects.filter(pk__in=behind)
+            .values_list("upstream_id", flat=True)
+            .distinct()
+        )
+        if behind
+        else set()
+    )
+    ids = sorted(upstreams - _queued_upstreams())
+    for upstream_id in ids:
+        sync_upstream_task.enqueue(upstream_id)
     cutoff = timezone.now() - FAILING_AFTER
     for connection in Connection.objects.filter(
         state=State.CONNECTED, failing_since__lt=cutoff, failing_notified_at__isnull=True
