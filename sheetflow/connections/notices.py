@@ -13,7 +13,6 @@ from django.urls import reverse
 from sheetflow.accounts.models import User
 from sheetflow.connections import signals
 from sheetflow.connections.engine.applied import NewCopies
-from sheetflow.connections.engine.copy import Window
 from sheetflow.connections.models import Connection, NewSheetsNotice
 from sheetflow.drawings import review
 from sheetflow.drawings.models import Revision
@@ -125,7 +124,7 @@ def announce_initial_complete(connection: Connection) -> None:
 def new_copies_applied(items: list[NewCopies]) -> None:
     """Windows created copies (called inside their transaction): record them all at once and
     queue one task that tells each downstream."""
-    from sheetflow.connections.engine.tasks import announce_new_copies_task
+    from sheetflow.connections.tasks import announce_new_copies_task
 
     if not items:
         return
@@ -187,17 +186,6 @@ def _window_of(notice: NewSheetsNotice, connection: Connection) -> NewCopies:
         now=notice.window_at,
         total=notice.total,
         revision_ids=notice.revision_ids,
-    )
-
-
-def new_copy_ids(window: Window) -> list[int]:
-    """Ids of the revision copies a window created (inside its transaction)."""
-    return list(
-        Revision.objects.filter(
-            project_id=window.downstream_id, change_seq=window.seq, created_at=window.now
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:LISTED]
     )
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from sheetflow.accounts.models import Company, User
 from sheetflow.common.errors import Conflict, Forbidden, NotFound, ServiceError
-from sheetflow.connections import hooks, rules
+from sheetflow.connections import rules
+from sheetflow.connections.engine import lifecycle
 from sheetflow.connections.models import (
     MAX_REASON,
     ApprovalMode,
@@ -149,7 +150,7 @@ def connection_request(*, user: User, downstream: Project, upstream: Project) ->
         _record(connection, EventKind.REQUESTED, user)
         if auto:
             _record(connection, EventKind.AUTO_APPROVED, None)
-            hooks.on_connected(connection)
+            lifecycle.start(connection)
             announce(connection, "connection_created", actor=user)
         else:
             announce(connection, "connection_requested", actor=user, sides=("upstream",))
@@ -172,7 +173,7 @@ def connection_approve(*, user: User, connection: Connection) -> Connection:
         connection.decided_by, connection.decided_at, connection.connected_at = user, now, now
         connection.save(update_fields=["state", "decided_by", "decided_at", "connected_at"])
         _record(connection, EventKind.APPROVED, user)
-        hooks.on_connected(connection)
+        lifecycle.start(connection)
         announce(connection, "connection_created", actor=user)
     return connection
 
@@ -277,14 +278,14 @@ def connection_undo(*, user: User, connection: Connection, side: str | None = No
             connection.decided_by = connection.decided_at = connection.connected_at = None
             connection.save(update_fields=["state", "decided_by", "decided_at", "connected_at"])
             _record(connection, EventKind.APPROVAL_UNDONE, user)
-            hooks.on_undone(connection)
+            lifecycle.remove_unpublished_copies(connection)
             announce(connection, "connection_approval_undone", actor=user)
         else:
             connection.state = State.UNDONE
             connection.ended_at = timezone.now()
             connection.save(update_fields=["state", "ended_at"])
             _record(connection, EventKind.UNDONE, user)
-            hooks.on_undone(connection)
+            lifecycle.remove_unpublished_copies(connection)
             announce(connection, "connection_undone", actor=user)
     return connection
 
@@ -323,6 +324,6 @@ def connection_disconnect(
             ]
         )
         _record(connection, EventKind.DISCONNECTED, user, reason=reason, side=side)
-        hooks.on_disconnected(connection)
+        lifecycle.release_copies(connection)
         announce(connection, "connection_disconnected", actor=user, reason=reason, by_side=side)
     return connection

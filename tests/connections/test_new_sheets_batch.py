@@ -23,8 +23,8 @@ from sheetflow.common.workers import beat, requeue_abandoned
 from sheetflow.connections import notices
 from sheetflow.connections.engine import runner
 from sheetflow.connections.engine.applied import NewCopies
-from sheetflow.connections.engine.tasks import announce_new_copies_task
 from sheetflow.connections.models import Connection, NewSheetsNotice
+from sheetflow.connections.tasks import announce_new_copies_task
 from sheetflow.drawings import review
 from sheetflow.drawings.models import Revision
 from sheetflow.drawings.services import revisions_publish

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from sheetflow.common.errors import Conflict
-from sheetflow.connections import hooks
+from sheetflow.connections.engine import lifecycle
 from sheetflow.connections.models import Connection, EventKind, State
 from sheetflow.connections.services import (
     connection_approve,
@@ -42,7 +42,7 @@ def test_the_downstream_undoes_an_auto_approved_connection_inside_the_window(
     cast: Cast, now: Callable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     called: list[str] = []
-    monkeypatch.setattr(hooks, "on_undone", lambda c: called.append(c.state))
+    monkeypatch.setattr(lifecycle, "remove_unpublished_copies", lambda c: called.append(c.state))
     conn = connection_request(
         user=cast.sub_pm, downstream=cast.sub_project, upstream=cast.gc_project
     )

@@ -1,7 +1,9 @@
 """The sync engine: copies published upstream drawings into connected downstream projects.
 
-- ``copy``: applies one window of upstream changes to one downstream, set-based SQL.
-- ``runner``: the lease, the passes over windows, the cursor, runs and errors.
+- ``runner``: the leases, the passes over windows for groups of downstreams at one cursor,
+  the cursors, runs and errors; the window's SQL is the drawings app's replicas service.
 - ``lifecycle``: what connecting, undoing and disconnecting do to the copies.
 - ``wakeups``: who is woken when (after upstream commits, the periodic sweep).
+
+Its tasks are in ``connections.tasks``, its messages in ``connections.notices``.
 """

@@ -1,4 +1,9 @@
-"""What connecting, undoing and disconnecting do to the copies (called from hooks.py)."""
+"""What connecting, undoing and disconnecting do to the copies.
+
+Each function is called by the lifecycle service (``connections.services``) inside the
+transaction that makes the transition, with the connection already saved in its new state.
+They stay cheap: the copy itself runs in the worker, queued with the transition.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from sheetflow.drawings.services.revisions import drawing_refresh
 
 def start(connection: Connection) -> None:
     """Becoming connected: start the initial copy from the beginning of upstream history."""
-    from sheetflow.connections.engine.tasks import sync_connection_task
+    from sheetflow.connections.tasks import sync_connection_task
 
     Connection.objects.filter(pk=connection.pk).update(
         synced_seq=0,

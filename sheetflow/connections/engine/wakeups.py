@@ -31,7 +31,7 @@ def wake_downstreams(sender: Any, project_id: int, **kwargs: Any) -> None:
 
 def wake_upstream(upstream_id: int) -> bool:
     """Queue a sync of the upstream's connections unless one is already waiting to start."""
-    from sheetflow.connections.engine.tasks import sync_upstream_task
+    from sheetflow.connections.tasks import sync_upstream_task
 
     if upstream_id in _queued_upstreams():
         return False
@@ -73,7 +73,7 @@ def sweep() -> int:
     a wake-up per connection per sweep piled up tens of thousands of no-op tasks).
     """
     from sheetflow.connections.notices import announce_failing
-    from sheetflow.connections.engine.tasks import sync_upstream_task
+    from sheetflow.connections.tasks import sync_upstream_task
 
     behind = behind_connections()
     upstreams = (
