@@ -6,5 +6,5 @@ class ConnectionsConfig(AppConfig):
     label = "connections"
 
     def ready(self) -> None:
-        # Connects the sync engine's receiver of upstream changes.
-        from sheetflow.connections.engine import wakeups  # noqa: F401
+        # Connects the sync engine's receiver of upstream changes (it queues the sync tasks).
+        from sheetflow.connections import tasks  # noqa: F401

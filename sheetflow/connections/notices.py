@@ -124,6 +124,8 @@ def announce_initial_complete(connection: Connection) -> None:
 def new_copies_applied(items: list[NewCopies]) -> None:
     """Windows created copies (called inside their transaction): record them all at once and
     queue one task that tells each downstream."""
+    # Imported here: the tasks module runs the announcing (it imports this one), and the
+    # task must be queued inside the window's transaction, with the notices it names.
     from sheetflow.connections.tasks import announce_new_copies_task
 
     if not items:

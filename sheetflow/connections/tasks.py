@@ -3,12 +3,36 @@ the new-sheets announcements and the sweep. Thin, take ids, idempotent."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.dispatch import receiver
 from django_tasks import task
 
 from sheetflow.common.periodic import every
 from sheetflow.connections import notices
 from sheetflow.connections.engine import runner, wakeups
 from sheetflow.connections.models import Connection
+from sheetflow.drawings.signals import drawings_changed
+
+
+@receiver(drawings_changed, dispatch_uid="sync-wake-downstreams")
+def wake_downstreams(sender: Any, project_id: int, **kwargs: Any) -> None:
+    """An upstream project committed a change: wake its connected downstreams, as one task."""
+    if wakeups.has_downstreams(project_id):
+        wake_upstream(project_id)
+
+
+def wake_upstream(upstream_id: int) -> bool:
+    """Queue a sync of the upstream's connections unless one is already waiting to start."""
+    if upstream_id in wakeups.queued_upstreams():
+        return False
+    sync_upstream_task.enqueue(upstream_id)
+    return True
+
+
+def _sync(upstream_id: int) -> int:
+    results = runner.sync_upstream(upstream_id, wake=wake_upstream)
+    return sum(result.created for result in results.values())
 
 
 # On its own queue, served apart from emails and renderings: a publish must be visible
@@ -25,13 +49,13 @@ def sync_connection_task(connection_id: int) -> int:
     )
     if upstream_id is None:
         return 0
-    return sum(result.created for result in runner.sync_upstream(upstream_id).values())
+    return _sync(upstream_id)
 
 
 @task(priority=50, queue_name="sync")
 def sync_upstream_task(upstream_id: int) -> int:
     """Bring the upstream's connections up to date as groups; skips those another holds."""
-    return sum(result.created for result in runner.sync_upstream(upstream_id).values())
+    return _sync(upstream_id)
 
 
 @task()
@@ -40,6 +64,15 @@ def announce_new_copies_task(notice_ids: list[int]) -> int:
     return notices.announce_notices(notice_ids)
 
 
+def sweep() -> int:
+    """Wake every upstream with connections behind, and report long failures."""
+    upstreams = wakeups.behind_upstreams()
+    for upstream_id in upstreams:
+        sync_upstream_task.enqueue(upstream_id)
+    wakeups.report_failing()
+    return len(upstreams)
+
+
 @every(1.0)
 def sweep_behind_connections() -> None:
-    wakeups.sweep()
+    sweep()

@@ -39,7 +39,6 @@ def worker_env(**extra: str) -> dict[str, str]:
         port = db.get("PORT") or 5432
         env["DATABASE_URL"] = f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
     # The test's own media folder, so workers read the sheets the test uploaded.
-    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     env["SHEETFLOW_TESTING"] = "1"
     env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)  # this test's files
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -47,10 +46,10 @@ def worker_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_worker(**extra: str) -> subprocess.Popen[bytes]:
+def start_worker(*options: str, **extra: str) -> subprocess.Popen[bytes]:
     """A `sheetflow worker` process polling every 50 ms; the caller stops or kills it."""
     return subprocess.Popen(
-        [sys.executable, "-m", "sheetflow.cli", "worker", "--interval", "0.05"],
+        [sys.executable, "-m", "sheetflow.cli", "worker", "--interval", "0.05", *options],
         cwd=ROOT,
         env=worker_env(**extra),
         stdout=subprocess.DEVNULL,

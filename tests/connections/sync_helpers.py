@@ -67,7 +67,7 @@ def settle(drain_tasks: Any) -> None:
     Inside a test transaction nothing commits, so the after-commit wake-ups never fire; the
     sweep stands in for them, exactly as it does for a lost wake-up in production.
     """
-    from sheetflow.connections.engine.wakeups import sweep
+    from sheetflow.connections.tasks import sweep
 
     for _ in range(20):
         ran = drain_tasks()

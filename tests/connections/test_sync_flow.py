@@ -10,8 +10,9 @@ from django_tasks_db.models import DBTaskResult
 
 from sheetflow.accounts.services import company_create, user_create
 from sheetflow.connections.engine.runner import sync_upstream
-from sheetflow.connections.engine.wakeups import behind_connections, sweep
+from sheetflow.connections.engine.wakeups import behind_connections
 from sheetflow.connections.models import Connection
+from sheetflow.connections.tasks import sweep
 from sheetflow.drawings.models import Revision
 from sheetflow.drawings.services import (
     drawing_update,

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from sheetflow.common.models import WorkerHeartbeat
 from sheetflow.connections.engine import runner
 from sheetflow.connections.engine.runner import sync_connection, sync_upstream
 from sheetflow.connections.models import Connection, State, SyncRun
 from sheetflow.connections.services import connection_disconnect
+from sheetflow.connections.tasks import wake_upstream
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Drawing, Revision
 from sheetflow.drawings.services import (
@@ -237,9 +239,6 @@ def test_two_workers_on_one_upstream_split_the_members_and_apply_nothing_twice(
 ) -> None:
     connections = _upstream_with_downstreams(cast, drain_tasks, 40, 5)
     head = sequence.current_seq(cast.gc_project.pk)
-    from sheetflow.connections.engine.wakeups import wake_upstream
-
-    wake_upstream(cast.gc_project.pk)
     holders: set[str] = set()
     most_held = 0
 
@@ -256,8 +255,13 @@ def test_two_workers_on_one_upstream_split_the_members_and_apply_nothing_twice(
 
     # At most two connections per runner: the others are left for a second task, which the
     # first runner queues itself.
-    workers = [start_worker(**SLOW, SYNC_GROUP_MAX="2") for _ in range(2)]
+    # No periodic sweep: it would start the first pass before the second worker is up.
+    workers = [start_worker("--no-periodic", **SLOW, SYNC_GROUP_MAX="2") for _ in range(2)]
     try:
+        # Woken once both are polling, so that the task the first runner queues for the
+        # members it left finds the second worker idle (not one that has not started yet).
+        assert wait_until(lambda: WorkerHeartbeat.objects.count() >= 2, timeout=60)
+        wake_upstream(cast.gc_project.pk)
         assert wait_until(caught_up, timeout=120, every=0.002)
     finally:
         for worker in workers:

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 import time_machine
 
-from sheetflow.connections.engine.wakeups import sweep
 from sheetflow.connections.models import ApprovalMode, Connection
 from sheetflow.connections.services import (
     company_setting_update,
@@ -18,6 +17,7 @@ from sheetflow.connections.services import (
     connection_request,
     connection_undo,
 )
+from sheetflow.connections.tasks import sweep
 from sheetflow.drawings.models import Revision
 from sheetflow.drawings.services import revisions_publish, revisions_unpublish
 from sheetflow.webhooks.models import Event

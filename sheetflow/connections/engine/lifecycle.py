@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef
 
 from sheetflow.connections.engine.runner import count_published
 from sheetflow.connections.models import Connection, State
+from sheetflow.connections.tasks import sync_connection_task
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Area, Drawing, DrawingSet, Revision
 from sheetflow.drawings.services.revisions import drawing_refresh
@@ -18,8 +19,6 @@ from sheetflow.drawings.services.revisions import drawing_refresh
 
 def start(connection: Connection) -> None:
     """Becoming connected: start the initial copy from the beginning of upstream history."""
-    from sheetflow.connections.tasks import sync_connection_task
-
     Connection.objects.filter(pk=connection.pk).update(
         synced_seq=0,
         initial_total=count_published(connection.upstream_id),

@@ -23,6 +23,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,7 @@ from sheetflow.connections.notices import (
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Revision
 from sheetflow.drawings.services.replicas import Applied, GroupWindow, apply_window
+from sheetflow.drawings.tasks import render_copies_later
 from sheetflow.projects.models import Project
 
 logger = logging.getLogger(__name__)
@@ -316,6 +318,10 @@ def _member(conn: Connection) -> _Member:
     )
 
 
+def _no_wake(upstream_id: int) -> None:
+    """A direct call (tests, the shell) queues nothing: its caller runs the next pass."""
+
+
 def sync_connection(connection_id: int, *, max_windows: int | None = None) -> PassResult:
     """Bring one connection up to date with its upstream, if no one else is doing it."""
     owner = _worker_id()
@@ -325,26 +331,32 @@ def sync_connection(connection_id: int, *, max_windows: int | None = None) -> Pa
     return _pass(upstream_id, owner, [connection_id], max_windows)[connection_id]
 
 
-def sync_upstream(upstream_id: int, *, max_windows: int | None = None) -> dict[int, PassResult]:
+def sync_upstream(
+    upstream_id: int,
+    *,
+    max_windows: int | None = None,
+    wake: Callable[[int], object] | None = None,
+) -> dict[int, PassResult]:
     """Bring the upstream's connections that no one else is syncing up to date, as groups.
 
-    Claims at most ``SYNC_GROUP_MAX`` of them; when more are waiting, another task for the
-    same upstream is queued so that a second worker takes them.
+    Claims at most ``SYNC_GROUP_MAX`` of them; when more are waiting, ``wake`` (the task's
+    ``wake_upstream``) queues another sync of the same upstream so that a second worker takes
+    them, and again when the upstream moved on during the pass.
     """
-    from sheetflow.connections.engine.wakeups import wake_upstream
-
+    if wake is None:
+        wake = _no_wake
     owner = _worker_id()
     head = sequence.current_seq(upstream_id)
     ids = claim_group(upstream_id, owner, head)
     if not ids:
         return {}
     if more_to_claim(upstream_id, head):
-        wake_upstream(upstream_id)
+        wake(upstream_id)
     results = _pass(upstream_id, owner, ids, max_windows)
     if sequence.current_seq(upstream_id) > head:
         # Changes committed during the pass woke a task that found the members held: one
         # more pass now rather than at the next sweep.
-        wake_upstream(upstream_id)
+        wake(upstream_id)
     return results
 
 
@@ -527,8 +539,6 @@ def _render_missing_copies(window: GroupWindow, downstream_ids: list[int]) -> No
     revisions are looked for downstream: usually none, and then nothing is asked of the
     copies at all.
     """
-    from sheetflow.drawings.tasks import render_copies_later
-
     unrendered = list(
         Revision.objects.filter(
             project_id=window.upstream_id,
