@@ -14,10 +14,11 @@ Which rows are copied: published, live upstream revisions, with the area, set an
 they hang on (created on first need, from their current upstream state). An upstream row
 whose copy already exists is updated from upstream (single source of truth), whatever the
 copy's own published state. An upstream revision that was unpublished or deleted marks its
-copy *withdrawn upstream*; a later re-publish clears the mark. Nothing is ever deleted here.
+copy *withdrawn upstream*; a later re-publish clears the mark. A window never deletes.
 
 The caller holds the downstreams' change counters (``seq`` comes from them) and calls this
-inside the window's transaction; this module knows nothing of connections.
+inside the window's transaction; this module knows nothing of connections. It also owns what
+ending a connection does to the copies (``remove_unpublished_copies``, ``release_copies``).
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection as db
-from django.db.models import Field, Model
+from django.db.models import Exists, Field, Model, OuterRef
 
+from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Area, Drawing, DrawingSet, Revision
+from sheetflow.drawings.services._common import stamp_all
+from sheetflow.drawings.services.revisions import drawing_refresh
 
 
 def _table(model: type[Model]) -> str:
@@ -344,11 +348,17 @@ def _statements() -> dict[str, Any]:
         f"WHERE r.{c(Revision, 'withdrawn_upstream_at')} IS NOT NULL GROUP BY g.down"
     )
     # Drawings whose revisions changed in this window get their pointers recomputed, set-based:
-    # the newest live revision (latest) and the newest published one (current), by drawing
-    # date, received date, then id — the drawings app's order.
+    # the newest live revision (latest) and the newest published one (current), in the
+    # drawings app's one order (Revision.NEWEST_FIRST).
     touched = (
         f"SELECT r.{c(Revision, 'drawing')} FROM {GROUP} g JOIN {t_rev} r "
         f"ON r.{c(Revision, 'project')} = g.down AND r.{c(Revision, 'change_seq')} = g.seq"
+    )
+
+    # Revision.NEWEST_FIRST, written as SQL.
+    newest_first = ", ".join(
+        f"r.{c(Revision, name.lstrip('-'))} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in Revision.NEWEST_FIRST
     )
 
     def newest(column: str, only_published: bool) -> str:
@@ -356,8 +366,7 @@ def _statements() -> dict[str, Any]:
         return (
             f"WITH ranked AS (SELECT r.{c(Revision, 'drawing')} AS drawing_id, "
             f"r.{c(Revision, 'id')} AS revision_id, ROW_NUMBER() OVER (PARTITION BY "
-            f"r.{c(Revision, 'drawing')} ORDER BY r.{c(Revision, 'drawing_date')} DESC, "
-            f"r.{c(Revision, 'received_date')} DESC, r.{c(Revision, 'id')} DESC) AS n "
+            f"r.{c(Revision, 'drawing')} ORDER BY {newest_first}) AS n "
             f"FROM {t_rev} r WHERE r.{c(Revision, 'drawing')} IN ({touched}) "
             f"AND r.{c(Revision, 'deleted_at')} IS NULL {published}) "
             f"UPDATE {t_drawing} SET {c(Drawing, column)} = ranked.revision_id FROM ranked "
@@ -473,3 +482,50 @@ def apply_window(window: GroupWindow) -> dict[int, Applied]:
             for down, count in cursor.fetchall():
                 applied[down].withdrawn = int(count)
     return applied
+
+
+def remove_unpublished_copies(downstream_id: int) -> None:
+    """Undo: copies still unpublished downstream were shared by mistake and go; published stay.
+
+    Copied drawings, sets and areas left without any revision go too. What stays becomes an
+    ordinary downstream drawing (editable), keeping its provenance; its pointers change, so it
+    is stamped like every drawings write. The copies removed were never published, so no
+    project downstream of this one holds them, and they are deleted outright: a later approval
+    copies them afresh, which a kept (soft-deleted) copy of the same upstream row would block.
+    Call inside the transition's transaction.
+    """
+    sequence.hold(downstream_id)  # before the copies' rows: the lock order of sequence.py
+    Revision.objects.filter(
+        project_id=downstream_id, upstream_uuid__isnull=False, is_published=False
+    ).delete()
+    Drawing.objects.filter(project_id=downstream_id, upstream_uuid__isnull=False).exclude(
+        Exists(Revision.objects.filter(drawing=OuterRef("pk")))
+    ).delete()
+    # Few are left (only what a downstream admin published within the undo window).
+    kept = list(Drawing.objects.filter(project_id=downstream_id, upstream_uuid__isnull=False))
+    for drawing in kept:
+        drawing_refresh(drawing)
+        drawing.is_synced = False
+    stamp_all(downstream_id, kept)
+    Drawing.objects.bulk_update(
+        kept, ["current_revision", "latest_revision", "is_synced", "change_seq"]
+    )
+    DrawingSet.objects.filter(project_id=downstream_id, upstream_uuid__isnull=False).exclude(
+        Exists(Revision.objects.filter(drawing_set=OuterRef("pk")))
+    ).delete()
+    Area.objects.filter(project_id=downstream_id, upstream_uuid__isnull=False).exclude(
+        Exists(Drawing.objects.filter(area=OuterRef("pk")))
+    ).delete()
+
+
+def release_copies(downstream_id: int) -> None:
+    """Disconnect: copying stops; the copies become ordinary downstream drawings.
+
+    Only the local ``is_synced`` flag changes, which no sync copies (a project downstream of
+    this one keeps its own), so the rows keep their change numbers. Call inside the
+    transition's transaction.
+    """
+    sequence.hold(downstream_id)
+    Drawing.objects.filter(project_id=downstream_id, upstream_uuid__isnull=False).update(
+        is_synced=False
+    )
