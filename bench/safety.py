@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import Options, line, section, timings
-from bench.sync import _company, _downstream_of, _publish_and_wait, _worker
+from bench.sync import _company, _downstream_of, _publish_and_wait
 
 MB = 1024 * 1024
 
@@ -79,6 +79,7 @@ def pdf_safety(options: Options) -> None:
     from sheetflow.drawings.blobs import blob_put
     from sheetflow.drawings.models import Revision
     from sheetflow.testing.drawings import publish_sheets, upload_sheets
+    from sheetflow.testing.workers import start_worker
 
     upstream = _company("Safety GC")
     publish_sheets(upstream.project, upstream.admin, 1, numbers=["S-000"])
@@ -86,7 +87,7 @@ def pdf_safety(options: Options) -> None:
     # Sheets to publish one by one later (rendered now, with the normal ones).
     waiting = upload_sheets(upstream.project, upstream.admin, [f"W-{i:03d}" for i in range(40)])
     normal = [*waiting, *upload_sheets(upstream.project, upstream.admin, ["N-1", "N-2"])]
-    worker = _worker()
+    worker = start_worker()
     start = time.perf_counter()
     memory = TreeMemory(worker.pid)
     try:
@@ -110,7 +111,7 @@ def pdf_safety(options: Options) -> None:
     bad = upload_sheets(upstream.project, upstream.admin, [f"H-{i:03d}" for i in range(len(files))])
     for revision, data in zip(bad, files, strict=True):
         Revision.objects.filter(pk=revision.pk).update(sheet=blob_put(data, "application/pdf"))
-    worker = _worker()
+    worker = start_worker()
     start = time.perf_counter()
     memory = TreeMemory(worker.pid)
     samples: list[float] = []

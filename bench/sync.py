@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import resource
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from statistics import median
@@ -50,18 +49,6 @@ def _downstream_of(upstream: Side, name: str) -> tuple[Side, Any]:
         user=side.admin, downstream=side.project, upstream=upstream.project
     )
     return side, connection
-
-
-def _worker(*args: str, **env: str) -> subprocess.Popen[bytes]:
-    from sheetflow.testing.workers import worker_env
-
-    return subprocess.Popen(
-        [sys.executable, "-m", "sheetflow.cli", "worker", "--interval", "0.05", *args],
-        cwd=ROOT,
-        env=worker_env(**env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def _scratch_table(with_indexes: bool) -> None:
@@ -163,7 +150,9 @@ def initial(options: Options) -> None:
         with override_settings(CONNECTION_MAX_REVISIONS=10**9):
             _side, connection = _downstream_of(upstream, f"Bench sub {attempt}")
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        worker = _worker("--batch", "--no-periodic")
+        from sheetflow.testing.workers import start_worker
+
+        worker = start_worker("--batch", "--no-periodic")
         worker.wait()
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         connection.refresh_from_db()
@@ -267,18 +256,10 @@ LATENCY_POLL = 0.1  # `sheetflow worker`'s default poll interval, as `sheetflow 
 
 def _latency_workers(count: int) -> list[subprocess.Popen[bytes]]:
     """Workers as `sheetflow serve` starts them (its poll interval, periodic jobs on)."""
-    from sheetflow.testing.workers import worker_env
+    from sheetflow.testing.workers import start_worker
 
-    return [
-        subprocess.Popen(
-            [sys.executable, "-m", "sheetflow.cli", "worker", f"--interval={LATENCY_POLL}"],
-            cwd=ROOT,
-            env=worker_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(count)
-    ]
+    # The last --interval given wins: serve's, not the tests' 50 ms.
+    return [start_worker(f"--interval={LATENCY_POLL}") for _ in range(count)]
 
 
 def _queue_idle(limit: float) -> None:
@@ -441,9 +422,10 @@ def _publish_to_all(
     from sheetflow.connections.models import Connection
     from sheetflow.drawings import sequence
     from sheetflow.drawings.services import revisions_publish
+    from sheetflow.testing.workers import start_worker
 
     ids = [c.pk for c in connections]
-    processes = [_worker() for _ in range(workers)]
+    processes = [start_worker() for _ in range(workers)]
     try:
         _wait_caught_up(ids, limit=600)
         start = time.perf_counter()

@@ -8,10 +8,12 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections, connection
 
 # The folder holding the sheetflow package (the checkout, or site-packages when installed).
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -86,3 +88,25 @@ class Workers:
     def stop_all(self) -> None:
         for process in self.processes:
             stop(process)
+
+
+def wait_until(
+    predicate: Callable[[], bool],
+    timeout: float = 90.0,
+    every: float = 0.02,
+    *,
+    reconnect: bool = False,
+) -> bool:
+    """Look every ``every`` seconds until ``predicate()`` holds or ``timeout`` passes.
+
+    ``reconnect`` drops the database connections the server has closed before each look
+    (for tests that kill sessions or workers holding them).
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if reconnect:
+            close_old_connections()
+        if predicate():
+            return True
+        time.sleep(every)
+    return predicate()

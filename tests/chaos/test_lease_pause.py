@@ -12,6 +12,7 @@ from django.db import connection as db
 
 from sheetflow.connections.models import Connection, SyncRun
 from sheetflow.drawings import sequence
+from sheetflow.testing.workers import wait_until
 from tests.cast import Cast
 from tests.connections.sync_helpers import connect, copies_in, published_upstream
 from tests.drawings.factories import publish_sheets
@@ -31,15 +32,6 @@ def cursor_of(connection: Connection) -> int:
     return Connection.objects.values_list("synced_seq", flat=True).get(pk=connection.pk)
 
 
-def wait_until(predicate, timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_stopped_past_its_lease_is_replaced_and_when_resumed_writes_nothing(
     cast: Cast, capsys
@@ -51,20 +43,20 @@ def test_a_worker_stopped_past_its_lease_is_replaced_and_when_resumed_writes_not
     paused = start_worker(**SLOW)
     other = None
     try:
-        assert wait_until(lambda: cursor_of(connection) >= head // 3)
+        assert wait_until(lambda: cursor_of(connection) >= head // 3, timeout=120)
         os.kill(paused.pid, signal.SIGSTOP)
         stopped_at = time.monotonic()
         stopped_cursor = cursor_of(connection)
         assert stopped_cursor < head, "the copy finished before the pause"
         [run] = SyncRun.objects.filter(connection=connection, finished_at__isnull=True)
         other = start_worker(**SLOW)
-        assert wait_until(lambda: cursor_of(connection) > stopped_cursor)
+        assert wait_until(lambda: cursor_of(connection) > stopped_cursor, timeout=120)
         handover = time.monotonic() - stopped_at
-        assert wait_until(lambda: cursor_of(connection) >= head)
+        assert wait_until(lambda: cursor_of(connection) >= head, timeout=120)
         # New upstream work the paused worker could wrongly apply once it resumes.
         publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=["B-1", "B-2", "B-3"])
         head = sequence.current_seq(cast.gc_project.pk)
-        assert wait_until(lambda: cursor_of(connection) >= head)
+        assert wait_until(lambda: cursor_of(connection) >= head, timeout=120)
         os.kill(paused.pid, signal.SIGCONT)
         seen = []
         deadline = time.monotonic() + 8

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 
 from sheetflow.common.tasks_wake import APPLICATION_NAME, Waiter
 from sheetflow.drawings.models import Revision
 from sheetflow.drawings.tasks import render_revision
+from sheetflow.testing.workers import wait_until
 from tests.cast import Cast
 from tests.connections.sync_helpers import connect, copies_in, published_upstream
 from tests.drawings.factories import publish_sheets, upload_sheets
@@ -33,16 +34,6 @@ QUIET = 0.5
 
 def postgres() -> bool:
     return connection.vendor == "postgresql"
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = LIMIT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        close_old_connections()
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def listening_pids() -> set[int]:
@@ -163,7 +154,7 @@ def publish_and_wait(cast: Cast, number: str) -> bool:
             ).exists()
         )
 
-    return wait_until(shown)
+    return wait_until(shown, LIMIT, 0.05, reconnect=True)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -175,7 +166,7 @@ def test_a_waiting_worker_runs_new_tasks_without_sleeping_out_its_poll_interval(
     worker = start_worker(LONG_POLL if postgres() else 0.2)
     try:
         listeners = 2 if postgres() else 0  # the sync thread's and the main thread's
-        assert wait_until(lambda: len(listening_pids()) == listeners)
+        assert wait_until(lambda: len(listening_pids()) == listeners, LIMIT, 0.05, reconnect=True)
         first = listening_pids()
         # The worker has polled (it ran these): the next publish finds it waiting.
         assert publish_and_wait(cast, "A-101"), "the first sheet did not arrive"
@@ -187,7 +178,7 @@ def test_a_waiting_worker_runs_new_tasks_without_sleeping_out_its_poll_interval(
             pids = listening_pids()
             return len(pids) == listeners and not pids & first
 
-        assert wait_until(reconnected)
+        assert wait_until(reconnected, LIMIT, 0.05, reconnect=True)
         assert publish_and_wait(cast, "A-103"), "a sheet published after the reconnection"
     finally:
         stop(worker)

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -26,6 +25,7 @@ from sheetflow.common.workers import MAX_CLAIMS, beat, requeue_abandoned
 from sheetflow.drawings.models import Revision
 from sheetflow.notifications.models import Notification
 from sheetflow.notifications.services import notify
+from sheetflow.testing.workers import wait_until
 from tests.cast import Cast
 from tests.drawings.factories import upload_sheets
 from tests.worker_processes import start_worker, stop
@@ -114,16 +114,6 @@ def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        close_old_connections()
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
 def all_done() -> bool:
     return (
         not Revision.objects.filter(thumbnail__isnull=True).exists()
@@ -154,7 +144,7 @@ def test_workers_killed_at_random_instants_lose_no_thumbnail_and_send_each_email
         worker = start_worker(**env)
         try:
             # Once it has started work (its heartbeat is up), kill it at a random instant.
-            assert wait_until(lambda: WorkerHeartbeat.objects.exists(), timeout=60)
+            assert wait_until(lambda: WorkerHeartbeat.objects.exists(), 60, 0.05, reconnect=True)
             time.sleep(rng.uniform(0.0, 0.4))
         finally:
             os.kill(worker.pid, signal.SIGKILL)
@@ -164,7 +154,7 @@ def test_workers_killed_at_random_instants_lose_no_thumbnail_and_send_each_email
     assert not all_done(), "everything finished before the kills were done"
     worker = start_worker(**env)
     try:
-        assert wait_until(all_done, timeout=90), list(
+        assert wait_until(all_done, 90, 0.05, reconnect=True), list(
             DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).values_list(
                 "task_path", "status", "worker_ids", "traceback"
             )

@@ -15,6 +15,7 @@ from sheetflow.connections.models import Connection, SyncRun
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Drawing, Revision
 from sheetflow.drawings.services import drawing_update, revisions_publish
+from sheetflow.testing.workers import wait_until
 from tests.cast import Cast
 from tests.connections.sync_helpers import connect, copies_in, published_upstream, sync
 from tests.drawings.factories import publish_sheets, upload_sheets
@@ -24,15 +25,6 @@ SHEETS = 160
 # Tiny windows and a short lease make a copy of a few hundred sheets take many transactions,
 # so kills land in the middle of it, and a killed worker's lease frees up quickly.
 SLOW = {"SYNC_INITIAL_WINDOW": "3", "SYNC_LIVE_WINDOW": "3", "SYNC_LEASE_SECONDS": "1"}
-
-
-def wait_until(predicate, timeout: float = 90.0, every: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(every)
-    return predicate()
 
 
 def cursor_of(connection: Connection) -> int:

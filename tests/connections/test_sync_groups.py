@@ -30,9 +30,10 @@ from sheetflow.drawings.services import (
 )
 from sheetflow.projects.models import Level, Project
 from sheetflow.projects.services import member_add, project_create
+from sheetflow.testing.workers import wait_until
 from tests.cast import Cast
 from tests.connections.sync_helpers import connect, copies_in, published_upstream, sync
-from tests.connections.test_sync_crash import SLOW, wait_until
+from tests.connections.test_sync_crash import SLOW
 from tests.drawings.factories import publish_sheets, upload_sheets
 from tests.worker_processes import start_worker, stop
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 
 import pytest
 
+from sheetflow.testing.workers import wait_until
 from sheetflow.webhooks.models import Delivery
 from sheetflow.webhooks.services import endpoint_send_test
 from tests.cast import Cast
@@ -22,15 +22,6 @@ WORKER = {
     "WEBHOOK_LEASE_SECONDS": "2",
     "WEBHOOK_TIMEOUT_SECONDS": "30",
 }
-
-
-def wait_until(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -56,9 +47,9 @@ def test_a_worker_killed_while_sending_loses_no_delivery(
         receiver.hold.set()  # type: ignore[union-attr]
         second = start_worker(**WORKER)
         try:
-            assert wait_until(lambda: Delivery.objects.get(pk=queued.pk).status == "delivered"), (
-                "the delivery was lost with the killed worker"
-            )
+            assert wait_until(
+                lambda: Delivery.objects.get(pk=queued.pk).status == "delivered", timeout=60
+            ), "the delivery was lost with the killed worker"
         finally:
             stop(second)
     finally:
