@@ -44,6 +44,8 @@ def _downstream_of(upstream: Side, name: str) -> tuple[Side, Any]:
     from sheetflow.projects.services import member_add
 
     side = _company(name)
+    # A drawings admin downstream: the drawings list (who hears of new sheets) is not empty.
+    member_add(project=side.project, user=side.admin, drawings=Level.ADMIN)
     member_add(project=upstream.project, user=side.admin, drawings=Level.READ_ONLY)
     connection = connection_request(
         user=side.admin, downstream=side.project, upstream=upstream.project
@@ -399,7 +401,7 @@ def _wait_announced(ids: list[int], start: float, limit: float = 180) -> None:
     ).exists():
         if time.perf_counter() - start > limit:
             queued = DBTaskResult.objects.filter(
-                task_path__endswith="sync_connection_task", status="READY"
+                task_path__endswith="sync_upstream_task", status="READY"
             ).count()
             line(label, f"not within {limit:.0f} s ({queued:,} sync wake-ups queued ahead)")
             return
