@@ -55,6 +55,8 @@ def client_ip(request: HttpRequest) -> str:
 
 # The largest id pages and the API accept (ids are 64-bit; bounded so no query overflows).
 MAX_ID = 2**62
+# Rows a page lists at most where a project has far fewer (areas, sets, members…).
+LIST_SHOWN_MAX = 500
 
 
 def id_param(value: object) -> int | None:

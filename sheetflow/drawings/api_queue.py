@@ -14,6 +14,7 @@ from sheetflow.accounts.authed import request_user
 from sheetflow.common.api import Pagination, errors
 from sheetflow.common.request import MAX_ID
 from sheetflow.drawings import review, services
+from sheetflow.drawings.models import BULK_IDS_MAX
 from sheetflow.drawings.schemas import PublishReportOut, RevisionOut, report_out, revision_data
 from sheetflow.projects.permissions import Action, get_project
 
@@ -79,7 +80,9 @@ class BatchOut(Schema):
 
 class QueuePublishIn(Schema):
     revision_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
-        None, max_length=1000, description="Only these (among the matching); else all matching"
+        None,
+        max_length=BULK_IDS_MAX,
+        description="Only these (among the matching); else all matching",
     )
     batch: str | None = Field(None, pattern=r"^\d{1,18}$")
     q: str | None = Field(None, max_length=100)

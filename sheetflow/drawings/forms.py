@@ -12,6 +12,7 @@ from sheetflow.drawings.models import (
     DISCIPLINE_MAX,
     NAME_MAX,
     NUMBER_MAX,
+    POSITION_LIMIT,
     REVISION_MAX,
     STATUS_TEXT_MAX,
     TITLE_MAX,
@@ -80,7 +81,7 @@ class DrawingForm(forms.Form):
     discipline = forms.CharField(max_length=DISCIPLINE_MAX, required=False)
     area = forms.ModelChoiceField(queryset=Area.objects.none(), empty_label=None)
     status = forms.ChoiceField(choices=DrawingStatus.choices)
-    position = forms.IntegerField(min_value=-1_000_000, max_value=1_000_000)
+    position = forms.IntegerField(min_value=-POSITION_LIMIT, max_value=POSITION_LIMIT)
 
     def __init__(self, *args: Any, areas: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -23,6 +23,10 @@ NAME_MAX = 120
 REVISION_MAX = 20
 STATUS_TEXT_MAX = 60
 DISCIPLINE_MAX = 60
+# Ids one bulk request (page or API: publish, review queue) may name.
+BULK_IDS_MAX = 1000
+# Bounds of a drawing's or an area's position in the log's order.
+POSITION_LIMIT = 1_000_000
 
 OWN = Q(upstream_uuid__isnull=True)
 CONNECTED = Q(upstream_uuid__isnull=False)

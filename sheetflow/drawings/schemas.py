@@ -13,9 +13,11 @@ from pydantic import Field
 
 from sheetflow.common.request import MAX_ID
 from sheetflow.drawings.models import (
+    BULK_IDS_MAX,
     DISCIPLINE_MAX,
     NAME_MAX,
     NUMBER_MAX,
+    POSITION_LIMIT,
     REVISION_MAX,
     STATUS_TEXT_MAX,
     TITLE_MAX,
@@ -59,7 +61,7 @@ class AreaIn(Schema):
 
 class AreaPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
-    position: int | None = Field(None, ge=-1_000_000, le=1_000_000)
+    position: int | None = Field(None, ge=-POSITION_LIMIT, le=POSITION_LIMIT)
 
 
 class SetOut(Schema):
@@ -165,7 +167,7 @@ class DrawingPatch(Schema):
     discipline: str | None = Field(None, max_length=DISCIPLINE_MAX)
     area_id: int | None = None
     status: Literal["active", "obsolete"] | None = None
-    position: int | None = Field(None, ge=-1_000_000, le=1_000_000)
+    position: int | None = Field(None, ge=-POSITION_LIMIT, le=POSITION_LIMIT)
 
 
 class RevisionPatch(Schema):
@@ -179,7 +181,7 @@ class RevisionPatch(Schema):
 
 class RevisionIds(Schema):
     revision_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
-        min_length=1, max_length=1000
+        min_length=1, max_length=BULK_IDS_MAX
     )
 
 
@@ -216,7 +218,9 @@ class CountOut(Schema):
 
 
 class DrawingIds(Schema):
-    drawing_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=1000)
+    drawing_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=BULK_IDS_MAX
+    )
 
 
 class PublishItemOut(Schema):

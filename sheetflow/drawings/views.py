@@ -21,6 +21,7 @@ from sheetflow.common.request import id_param
 from sheetflow.drawings import selectors, services
 from sheetflow.drawings.files import revision_file
 from sheetflow.drawings.forms import DrawingForm, RevisionForm
+from sheetflow.drawings.models import BULK_IDS_MAX
 from sheetflow.drawings.services.publishing import PublishReport
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, can, get_project
@@ -281,7 +282,9 @@ def publish(request: HttpRequest, project_id: int) -> HttpResponse:
     user = request_user(request)
     project = get_project(user, project_id, Action.DRAWINGS_PUBLISH)
     unpublish = request.POST.get("action") == "unpublish"
-    drawing_ids = [i for i in (id_param(v) for v in request.POST.getlist("drawing")) if i][:1000]
+    drawing_ids = [i for i in (id_param(v) for v in request.POST.getlist("drawing")) if i][
+        :BULK_IDS_MAX
+    ]
     matching = None
     if request.POST.get("all_matching") == "1":
         # "Select all N matching": every drawing the filters match, on every page, provided
@@ -296,7 +299,9 @@ def publish(request: HttpRequest, project_id: int) -> HttpResponse:
             )
             return _back(request, project)
         matching = log.ids
-    revision_ids = [i for i in (id_param(v) for v in request.POST.getlist("revision")) if i][:1000]
+    revision_ids = [i for i in (id_param(v) for v in request.POST.getlist("revision")) if i][
+        :BULK_IDS_MAX
+    ]
     report = PublishReport()
     if drawing_ids or matching is not None:
         bulk = (

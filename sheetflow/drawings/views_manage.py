@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from sheetflow.accounts.authed import request_user
 from sheetflow.common.errors import ServiceError
-from sheetflow.common.request import id_param
+from sheetflow.common.request import LIST_SHOWN_MAX, id_param
 from sheetflow.drawings import selectors, services
 from sheetflow.drawings.forms import DisciplineForm, NameForm
 from sheetflow.drawings.views import rights
@@ -34,9 +34,9 @@ def manage(request: HttpRequest, project_id: int) -> HttpResponse:
     context = {
         "project": project,
         "tab": "drawings",
-        "areas": selectors.areas(project=project)[:500],
-        "sets": selectors.drawing_sets(project=project)[:500],
-        "disciplines": selectors.disciplines(project=project)[:500],
+        "areas": selectors.areas(project=project)[:LIST_SHOWN_MAX],
+        "sets": selectors.drawing_sets(project=project)[:LIST_SHOWN_MAX],
+        "disciplines": selectors.disciplines(project=project)[:LIST_SHOWN_MAX],
         **rights(user, project),
     }
     return render(request, "drawings/manage.html", context)

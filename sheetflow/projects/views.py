@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sheetflow.accounts.authed import request_user
 from sheetflow.common.errors import Forbidden, ServiceError
+from sheetflow.common.request import LIST_SHOWN_MAX
 from sheetflow.projects import invitations, selectors, services
 from sheetflow.projects.forms import LEVEL_CHOICES, MemberAddForm, MemberLevelsForm, ProjectForm
 from sheetflow.projects.models import Invitation, Level
@@ -82,7 +83,7 @@ def directory(request: HttpRequest, project_id: int) -> HttpResponse:
                     note = f"{added.user.full_name} added to the directory."
                 messages.success(request, note)
                 return redirect("projects:directory", project_id=project.pk)
-    members = selectors.members_of(project=project)[:500]
+    members = selectors.members_of(project=project)[:LIST_SHOWN_MAX]
     pending = invitations.invitations_of(project=project)[:200] if can_manage else []
     context = {
         "project": project,
