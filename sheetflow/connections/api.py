@@ -24,7 +24,7 @@ from sheetflow.notifications.list_choice import list_choice
 from sheetflow.notifications.models import MAX_LIST_USERS, ListKind, ListMode
 from sheetflow.notifications.services import distribution_list_update
 from sheetflow.projects.models import Project
-from sheetflow.projects.permissions import Action, get_project
+from sheetflow.projects.permissions import Action, project_get
 
 router = Router(tags=["connections"])
 
@@ -180,7 +180,7 @@ def _connection(request: HttpRequest, connection_id: int) -> Connection:
 )
 def project_connections(request: HttpRequest, project_id: int) -> object:
     """The project's upstream, its downstream projects, requests to review, ended ones."""
-    project = get_project(request_user(request), project_id, Action.CONNECTIONS_VIEW)
+    project = project_get(request_user(request), project_id, Action.CONNECTIONS_VIEW)
     return selectors.connections_of(project=project)
 
 
@@ -198,7 +198,7 @@ def downstream_connections(
     pending, connected, rejected, cancelled, undone or disconnected)."""
     if state is not None and state not in State.values:
         raise Invalid(f"state: must be one of {', '.join(State.values)}")
-    project = get_project(request_user(request), project_id, Action.CONNECTIONS_VIEW)
+    project = project_get(request_user(request), project_id, Action.CONNECTIONS_VIEW)
     qs = selectors.connections_queryset(project=project).filter(upstream=project)
     return qs.filter(state=state) if state else qs
 
@@ -210,7 +210,7 @@ def downstream_connections(
 @paginate(Pagination)
 def connectable_upstreams(request: HttpRequest, project_id: int) -> object:
     """Projects this project may be connected to by you (the wizard's picker)."""
-    project = get_project(request_user(request), project_id, Action.CONNECTIONS_CONNECT)
+    project = project_get(request_user(request), project_id, Action.CONNECTIONS_CONNECT)
     return selectors.connectable_upstreams(user=request_user(request), downstream=project)
 
 
@@ -221,7 +221,7 @@ def connectable_upstreams(request: HttpRequest, project_id: int) -> object:
 def connection_request(request: HttpRequest, project_id: int, payload: RequestIn) -> object:
     """Connect this (downstream) project to an upstream: connected at once or pending review."""
     user = request_user(request)
-    downstream = get_project(user, project_id, Action.PROJECT_VIEW)
+    downstream = project_get(user, project_id, Action.PROJECT_VIEW)
     upstream = Project.objects.select_related("company").filter(pk=payload.upstream_id).first()
     if upstream is None:
         raise NotFound("Upstream project not found.")
@@ -345,7 +345,7 @@ def _list_out(project: Project, kind: ListKind) -> dict[str, object]:
 )
 def distribution_lists(request: HttpRequest, project_id: int) -> object:
     """Who hears about connection events and about new drawings from upstream."""
-    project = get_project(request_user(request), project_id, Action.CONNECTIONS_SETTINGS)
+    project = project_get(request_user(request), project_id, Action.CONNECTIONS_SETTINGS)
     return [_list_out(project, ListKind.CONNECTION), _list_out(project, ListKind.DRAWINGS)]
 
 
@@ -355,7 +355,7 @@ def distribution_lists(request: HttpRequest, project_id: int) -> object:
 )
 def distribution_lists_update(request: HttpRequest, project_id: int, payload: ListsIn) -> object:
     """Set either list to all admins or to specific (eligible) users."""
-    project = get_project(request_user(request), project_id, Action.CONNECTIONS_SETTINGS)
+    project = project_get(request_user(request), project_id, Action.CONNECTIONS_SETTINGS)
     for kind, data in (
         (ListKind.CONNECTION, payload.connection),
         (ListKind.DRAWINGS, payload.drawings),

@@ -19,7 +19,7 @@ from sheetflow.connections.api import ProjectRef
 from sheetflow.connections.models import Connection
 from sheetflow.drawings.models import Revision
 from sheetflow.projects.models import Project
-from sheetflow.projects.permissions import Action, get_project
+from sheetflow.projects.permissions import Action, project_get
 
 router = Router(tags=["distribution"])
 
@@ -28,7 +28,7 @@ ERRORS = errors(401, 403, 404, 422)
 
 def _project(request: HttpRequest, project_id: int) -> Project:
     user = request_user(request)
-    return get_project(user, project_id, Action.DISTRIBUTION_VIEW)
+    return project_get(user, project_id, Action.DISTRIBUTION_VIEW)
 
 
 class CellOut(Schema):

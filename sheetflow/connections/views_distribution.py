@@ -19,7 +19,7 @@ from sheetflow.common.request import id_param
 from sheetflow.connections import distribution as dist
 from sheetflow.drawings.models import Area, Drawing
 from sheetflow.projects.models import Project
-from sheetflow.projects.permissions import Action, get_project
+from sheetflow.projects.permissions import Action, project_get
 
 PAGE_SIZE = 50
 # A matrix page holds at most this many cells: 50 drawings up to 50 downstreams, fewer rows
@@ -28,7 +28,7 @@ MATRIX_CELLS = 2_500
 
 
 def _project(request: HttpRequest, project_id: int) -> Project:
-    return get_project(request_user(request), project_id, Action.DISTRIBUTION_VIEW)
+    return project_get(request_user(request), project_id, Action.DISTRIBUTION_VIEW)
 
 
 def filters_from(params: Any) -> dist.MatrixFilters:

@@ -45,7 +45,7 @@ from sheetflow.drawings.schemas import (
     report_out,
 )
 from sheetflow.projects.models import Project
-from sheetflow.projects.permissions import Action, get_project
+from sheetflow.projects.permissions import Action, project_get
 
 router = Router(tags=["drawings"])
 router.add_router("", queue_router)
@@ -55,7 +55,7 @@ P = "/projects/{project_id}"
 
 
 def _project(request: HttpRequest, project_id: int, action: Action) -> Project:
-    return get_project(request_user(request), project_id, action)
+    return project_get(request_user(request), project_id, action)
 
 
 # --- drawing log and drawings -------------------------------------------------------------

@@ -16,7 +16,7 @@ from sheetflow.common.request import MAX_ID
 from sheetflow.drawings import files, selectors
 from sheetflow.drawings.models import ComparisonStatus, Revision, SheetComparison
 from sheetflow.drawings.services.comparing import comparison_request
-from sheetflow.projects.permissions import Action, get_project
+from sheetflow.projects.permissions import Action, project_get
 
 router = Router(tags=["compare"])
 
@@ -54,7 +54,7 @@ class ComparisonOut(Schema):
 
 def _pair(request: HttpRequest, project_id: int, pair: PairIn) -> tuple[Revision, Revision]:
     user = request_user(request)
-    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
     rev_a = selectors.revision_get(user=user, project=project, revision_id=pair.a)
     rev_b = selectors.revision_get(user=user, project=project, revision_id=pair.b)
     if rev_a.drawing_id != rev_b.drawing_id:

@@ -8,7 +8,7 @@ from sheetflow.common.api import errors
 from sheetflow.drawings import export, selectors
 from sheetflow.drawings.schemas import LogQuery
 from sheetflow.drawings.views_export import csv_response, zip_response
-from sheetflow.projects.permissions import Action, get_project
+from sheetflow.projects.permissions import Action, project_get
 
 router = Router(tags=["drawings"])
 
@@ -20,7 +20,7 @@ def log_csv(
     request: HttpRequest, project_id: int, filters: Query[LogQuery]
 ) -> StreamingHttpResponse:
     """The drawing log as CSV: exactly the drawings the same filters list, in the same order."""
-    project = get_project(request_user(request), project_id, Action.DRAWINGS_VIEW)
+    project = project_get(request_user(request), project_id, Action.DRAWINGS_VIEW)
     return csv_response(request_user(request), project, filters.to_filters())
 
 
@@ -32,7 +32,7 @@ def current_set_zip(
 ) -> StreamingHttpResponse:
     """The current set (latest published revision of each drawing the filters show) as a zip
     of PDFs named "A-101 - First Floor Plan.pdf"; 400 export_too_large past the bounds."""
-    project = get_project(request_user(request), project_id, Action.DRAWINGS_VIEW)
+    project = project_get(request_user(request), project_id, Action.DRAWINGS_VIEW)
     log = selectors.drawing_log(
         user=request_user(request), project=project, filters=filters.to_filters()
     )

@@ -19,7 +19,7 @@ from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import export, selectors
 from sheetflow.drawings.views import log_filters
 from sheetflow.projects.models import Project
-from sheetflow.projects.permissions import Action, get_project
+from sheetflow.projects.permissions import Action, project_get
 
 
 def _filename(project: Project, what: str, ext: str) -> str:
@@ -55,7 +55,7 @@ def zip_response(project: Project, sheets: export.SetExport) -> StreamingHttpRes
 def log_csv(request: HttpRequest, project_id: int) -> HttpResponseBase:
     """The drawing log as CSV, with the filters and order the log page shows."""
     user = request_user(request)
-    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
     return csv_response(user, project, log_filters(request.GET))
 
 
@@ -64,7 +64,7 @@ def log_csv(request: HttpRequest, project_id: int) -> HttpResponseBase:
 def current_set_zip(request: HttpRequest, project_id: int) -> HttpResponseBase:
     """The current set of the drawings the filters show, as a zip of their sheet PDFs."""
     user = request_user(request)
-    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
     log = selectors.drawing_log(user=user, project=project, filters=log_filters(request.GET))
     try:
         sheets = export.current_set(log)

@@ -14,7 +14,7 @@ from sheetflow.common.request import LIST_SHOWN_MAX, id_param
 from sheetflow.drawings import selectors, services
 from sheetflow.drawings.forms import DisciplineForm, NameForm
 from sheetflow.drawings.views import rights
-from sheetflow.projects.permissions import Action, get_project
+from sheetflow.projects.permissions import Action, project_get
 
 
 @login_required
@@ -22,9 +22,9 @@ from sheetflow.projects.permissions import Action, get_project
 def manage(request: HttpRequest, project_id: int) -> HttpResponse:
     """Areas, sets and disciplines on one page; each form posts a ``what`` and ``op``."""
     user = request_user(request)
-    project = get_project(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
     if request.method == "POST":
-        project = get_project(user, project_id, Action.DRAWINGS_MANAGE)
+        project = project_get(user, project_id, Action.DRAWINGS_MANAGE)
         what, op = request.POST.get("what"), request.POST.get("op")
         try:
             _apply(request, project, what or "", op or "")

@@ -7,13 +7,13 @@ from django.db.models import QuerySet
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import NotFound
 from sheetflow.projects.models import Project
-from sheetflow.projects.permissions import Action, get_project
+from sheetflow.projects.permissions import Action, project_get
 from sheetflow.webhooks.models import Delivery, Endpoint
 
 
 def managed_project(*, user: User, project_id: int) -> Project:
     """The project, if the user manages its webhooks (404 outsiders, 403 other members)."""
-    return get_project(user, project_id, Action.WEBHOOKS_MANAGE)
+    return project_get(user, project_id, Action.WEBHOOKS_MANAGE)
 
 
 def endpoints_of(*, project: Project) -> QuerySet[Endpoint]:
