@@ -293,3 +293,20 @@ def test_two_workers_on_one_upstream_split_the_members_and_apply_nothing_twice(
         # SQLite has one writer at a time and does not queue them fairly: the second worker's
         # claim may wait out the first one's whole pass, so only one of them may ever hold.
         assert 1 <= len(processes) <= 2
+
+
+@pytest.mark.django_db
+def test_a_group_cap_below_one_still_syncs_one_connection_at_a_time(
+    cast: Cast, settings: Any
+) -> None:
+    settings.SYNC_GROUP_MAX = 0  # a mistyped setting must not stop every sync
+    publish_sheets(cast.gc_project, cast.gc_pm, 2, numbers=["Z-1", "Z-2"])
+    projects = downstream_projects(cast, 2)
+    connections = [connect(cast.sub_pm, p, cast.gc_project) for p in projects]
+    head = sequence.current_seq(cast.gc_project.pk)
+
+    first = sync_upstream(cast.gc_project.pk)
+    second = sync_upstream(cast.gc_project.pk)
+
+    assert len(first) == 1 and len(second) == 1
+    assert set(cursors(connections).values()) == {head}

@@ -180,7 +180,7 @@ def claim_group(upstream_id: int, owner: str, head: int) -> list[int]:
         Connection.objects.select_for_update(skip_locked=True)
         .filter(claimable, upstream_id=upstream_id, state=State.CONNECTED)
         .order_by("pk")
-        .values("pk")[: int(settings.SYNC_GROUP_MAX)]
+        .values("pk")[: max(1, int(settings.SYNC_GROUP_MAX))]
     )
     with transaction.atomic():
         Connection.objects.filter(claimable, pk__in=free).update(
