@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -12,19 +13,19 @@ from pydantic import Field
 
 from sheetflow.accounts.api import CompanyOut, UserOut
 from sheetflow.accounts.authed import request_user
-from sheetflow.accounts.models import Company
+from sheetflow.accounts.models import Company, User
 from sheetflow.common.api import Pagination, errors
-from sheetflow.common.errors import Invalid, NotFound
+from sheetflow.common.errors import Forbidden, Invalid, NotFound
 from sheetflow.common.request import MAX_ID
 from sheetflow.connections import selectors, services
 from sheetflow.connections.engine.status import sync_status
-from sheetflow.connections.models import MAX_REASON, Connection, State
+from sheetflow.connections.models import MAX_REASON, Connection, Side, State
 from sheetflow.notifications import selectors as lists
 from sheetflow.notifications.list_choice import list_choice
 from sheetflow.notifications.models import MAX_LIST_USERS, ListKind, ListMode
 from sheetflow.notifications.services import distribution_list_update
 from sheetflow.projects.models import Project
-from sheetflow.projects.permissions import Action, project_get
+from sheetflow.projects.permissions import Action, can_in_company, project_get
 
 router = Router(tags=["connections"])
 
@@ -88,7 +89,7 @@ class ConnectionOut(Schema):
 
     @staticmethod
     def resolve_undo_until(obj: Connection) -> datetime | None:
-        return services.undo_deadline(obj)
+        return selectors.undo_deadline(obj)
 
     @staticmethod
     def resolve_sync(obj: Connection) -> SyncOut:
@@ -221,10 +222,9 @@ def connectable_upstreams(request: HttpRequest, project_id: int) -> object:
 def connection_request(request: HttpRequest, project_id: int, payload: RequestIn) -> object:
     """Connect this (downstream) project to an upstream: connected at once or pending review."""
     user = request_user(request)
-    downstream = project_get(user, project_id, Action.PROJECT_VIEW)
-    upstream = Project.objects.select_related("company").filter(pk=payload.upstream_id).first()
-    if upstream is None:
-        raise NotFound("Upstream project not found.")
+    downstream, upstream = selectors.connection_pair_get(
+        user=user, downstream_id=project_id, upstream_id=payload.upstream_id
+    )
     connection = services.connection_request(user=user, downstream=downstream, upstream=upstream)
     return Status(201, selectors.connection_get(user=user, connection_id=connection.pk))
 
@@ -237,8 +237,19 @@ def connection_detail(request: HttpRequest, connection_id: int) -> object:
     return _connection(request, connection_id)
 
 
-def _transition(request: HttpRequest, connection: Connection) -> Connection:
-    return selectors.connection_get(user=request_user(request), connection_id=connection.pk)
+def _move(
+    request: HttpRequest,
+    connection_id: int,
+    move: selectors.Move,
+    do: Callable[[User, Connection, Side], Connection],
+    side: str | None = None,
+) -> Connection:
+    """Make one move on a connection the caller sees, from a side they may act on."""
+    user = request_user(request)
+    connection = selectors.connection_get(user=user, connection_id=connection_id)
+    acting = selectors.acting_side(user=user, connection=connection, move=move, side=side)
+    done = do(user, connection, acting)
+    return selectors.connection_get(user=user, connection_id=done.pk)
 
 
 TRANSITION_ERRORS = errors(400, 401, 403, 404, 409, 422)
@@ -249,9 +260,11 @@ TRANSITION_ERRORS = errors(400, 401, 403, 404, 409, 422)
 )
 def connection_approve(request: HttpRequest, connection_id: int) -> object:
     """Approve a pending request (upstream Connection Manager admin)."""
-    conn = _connection(request, connection_id)
-    return _transition(
-        request, services.connection_approve(user=request_user(request), connection=conn)
+    return _move(
+        request,
+        connection_id,
+        selectors.Move.APPROVE,
+        lambda user, connection, _: services.connection_approve(user=user, connection=connection),
     )
 
 
@@ -260,11 +273,14 @@ def connection_approve(request: HttpRequest, connection_id: int) -> object:
 )
 def connection_reject(request: HttpRequest, connection_id: int, payload: RejectIn) -> object:
     """Reject a pending request (upstream Connection Manager admin)."""
-    conn = _connection(request, connection_id)
-    done = services.connection_reject(
-        user=request_user(request), connection=conn, reason=payload.reason
+    return _move(
+        request,
+        connection_id,
+        selectors.Move.REJECT,
+        lambda user, connection, _: services.connection_reject(
+            user=user, connection=connection, reason=payload.reason
+        ),
     )
-    return _transition(request, done)
 
 
 @router.post(
@@ -272,9 +288,11 @@ def connection_reject(request: HttpRequest, connection_id: int, payload: RejectI
 )
 def connection_cancel(request: HttpRequest, connection_id: int) -> object:
     """Withdraw your pending request (downstream Connection Manager admin)."""
-    conn = _connection(request, connection_id)
-    return _transition(
-        request, services.connection_cancel(user=request_user(request), connection=conn)
+    return _move(
+        request,
+        connection_id,
+        selectors.Move.CANCEL,
+        lambda user, connection, _: services.connection_cancel(user=user, connection=connection),
     )
 
 
@@ -285,10 +303,15 @@ def connection_undo(
     request: HttpRequest, connection_id: int, payload: UndoIn | None = None
 ) -> object:
     """Quick undo within 5 minutes of connecting (downstream: undone; upstream: back to pending)."""
-    conn = _connection(request, connection_id)
-    side = payload.side if payload else None
-    done = services.connection_undo(user=request_user(request), connection=conn, side=side)
-    return _transition(request, done)
+    return _move(
+        request,
+        connection_id,
+        selectors.Move.UNDO,
+        lambda user, connection, side: services.connection_undo(
+            user=user, connection=connection, side=side
+        ),
+        side=payload.side if payload else None,
+    )
 
 
 @router.post(
@@ -298,14 +321,18 @@ def connection_disconnect(
     request: HttpRequest, connection_id: int, payload: DisconnectIn
 ) -> object:
     """Disconnect for good, with a reason (admin on either side)."""
-    conn = _connection(request, connection_id)
-    done = services.connection_disconnect(
-        user=request_user(request),
-        connection=conn,
-        reason=payload.reason,
-        acknowledged=payload.acknowledged,
+    return _move(
+        request,
+        connection_id,
+        selectors.Move.DISCONNECT,
+        lambda user, connection, side: services.connection_disconnect(
+            user=user,
+            connection=connection,
+            side=side,
+            reason=payload.reason,
+            acknowledged=payload.acknowledged,
+        ),
     )
-    return _transition(request, done)
 
 
 @router.get(
@@ -395,7 +422,10 @@ def company_settings_update(
 ) -> object:
     """Auto-approve connection requests (the default) or require review (company admins)."""
     company = _company(request, company_id)
+    user = request_user(request)
+    if not can_in_company(user, company.pk, Action.COMPANY_SETTINGS):
+        raise Forbidden("Only company admins can change the approval setting.")
     setting = services.company_setting_update(
-        user=request_user(request), company=company, approval_mode=payload.approval_mode
+        user=user, company=company, approval_mode=payload.approval_mode
     )
     return CompanySettingOut(company_id=company.pk, approval_mode=setting.approval_mode)  # type: ignore[arg-type]

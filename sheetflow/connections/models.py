@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -12,6 +14,10 @@ from sheetflow.projects.models import Project
 
 # The longest reason people may give for rejecting or ending a connection.
 MAX_REASON = 2000
+
+# The two ends of a connection, as attribute names of Connection.
+Side = Literal["upstream", "downstream"]
+SIDES: tuple[Side, ...] = ("upstream", "downstream")
 
 
 class State(models.TextChoices):

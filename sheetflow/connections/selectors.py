@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
 from itertools import groupby
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from sheetflow.accounts.models import Company, User
-from sheetflow.common.errors import NotFound
+from sheetflow.common.errors import Forbidden, NotFound, ServiceError
 from sheetflow.connections import rules
-from sheetflow.connections.models import LIVE_STATES, Connection, ConnectionEvent, State
-from sheetflow.connections.services import can_view_connection
+from sheetflow.connections.models import (
+    LIVE_STATES,
+    SIDES,
+    Connection,
+    ConnectionEvent,
+    Side,
+    State,
+)
 from sheetflow.drawings.models import ProjectSequence
 from sheetflow.projects.models import Level, Project, ProjectMember
-from sheetflow.projects.permissions import Action, can, remember_memberships
+from sheetflow.projects.permissions import (
+    Action,
+    can,
+    can_see,
+    project_get,
+    remember_memberships,
+)
 
 MAX_PICKER = 200
 # A page shows at most this many live connections of one project (pending + connected).
@@ -31,6 +47,104 @@ def _with_projects(qs: QuerySet[Connection]) -> QuerySet[Connection]:
         "decided_by",
         "disconnected_by",
     ).annotate(upstream_head=Subquery(head))
+
+
+class Move(StrEnum):
+    """What a user may do to an existing connection."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    CANCEL = "cancel"
+    UNDO = "undo"
+    DISCONNECT = "disconnect"
+
+
+# From which side each move may be made, and the action it needs on that side's project.
+# When a user may make a move from both sides, the first one listed is taken.
+MOVES: dict[Move, tuple[tuple[Side, Action], ...]] = {
+    Move.APPROVE: (("upstream", Action.CONNECTIONS_DECIDE),),
+    Move.REJECT: (("upstream", Action.CONNECTIONS_DECIDE),),
+    Move.CANCEL: (("downstream", Action.CONNECTIONS_CONNECT),),
+    Move.UNDO: (
+        ("downstream", Action.CONNECTIONS_CONNECT),
+        ("upstream", Action.CONNECTIONS_DECIDE),
+    ),
+    Move.DISCONNECT: (
+        ("downstream", Action.CONNECTIONS_DISCONNECT),
+        ("upstream", Action.CONNECTIONS_DISCONNECT),
+    ),
+}
+
+
+def can_view_connection(user: User, connection: Connection) -> bool:
+    return any(can(user, getattr(connection, side), Action.CONNECTIONS_VIEW) for side in SIDES)
+
+
+def move_sides(user: User, connection: Connection, move: Move) -> list[Side]:
+    """The sides from which this user may make the move (whatever the connection's state)."""
+    return [s for s, action in MOVES[move] if can(user, getattr(connection, s), action)]
+
+
+def acting_side(*, user: User, connection: Connection, move: Move, side: str | None = None) -> Side:
+    """The side from which the user makes the move: the one asked for, or the first allowed.
+
+    The connection comes from `connection_get`, so the user sees it: refusals are 403.
+    """
+    if side is not None and side not in SIDES:
+        raise ServiceError("Side must be upstream or downstream.", code="invalid_side")
+    allowed = [s for s in move_sides(user, connection, move) if side in (None, s)]
+    if not allowed:
+        if side is None and len(MOVES[move]) > 1:
+            where = "either project's"
+        else:
+            where = f"the {side or MOVES[move][0][0]} project's"
+        raise Forbidden(
+            f"You need admin on {where} Connection Manager to do this.",
+            code="permission_denied",
+        )
+    return allowed[0]
+
+
+def undo_deadline(connection: Connection) -> datetime | None:
+    """Until when the connection can be undone (None if it is not connected)."""
+    if connection.state != State.CONNECTED or connection.connected_at is None:
+        return None
+    return connection.connected_at + timedelta(seconds=settings.CONNECTION_UNDO_SECONDS)
+
+
+def undo_sides(user: User, connection: Connection) -> list[Side]:
+    """The sides from which this user could undo the connection right now."""
+    deadline = undo_deadline(connection)
+    if deadline is None or timezone.now() > deadline:
+        return []
+    sides = move_sides(user, connection, Move.UNDO)
+    # An auto-approval has no approval to undo.
+    return [s for s in sides if s == "downstream" or not connection.auto_approved]
+
+
+def connection_pair_get(
+    *, user: User, downstream_id: int, upstream_id: int
+) -> tuple[Project, Project]:
+    """The (downstream, upstream) pair this user may ask to connect (SPEC §3 step 1).
+
+    404 for a project the user cannot see; 403 without admin on the downstream's Connection
+    Manager, or without read access to drawings in both projects.
+    """
+    downstream = project_get(user, downstream_id)
+    if not can(user, downstream, Action.CONNECTIONS_CONNECT):
+        raise Forbidden(
+            "You need admin on this project's Connection Manager to connect it upstream."
+        )
+    upstream = Project.objects.select_related("company").filter(pk=upstream_id).first()
+    if upstream is None or not can_see(user, upstream):
+        raise NotFound("Upstream project not found.")
+    for project in (downstream, upstream):
+        if not can(user, project, Action.DRAWINGS_VIEW):
+            raise Forbidden(
+                f"You need at least read-only access to drawings in {project} to connect.",
+                code="drawings_access_required",
+            )
+    return downstream, upstream
 
 
 def connection_get(*, user: User, connection_id: int, project: Project | None = None) -> Connection:
@@ -66,7 +180,7 @@ def prime_permissions(*, user: User, connections: list[Connection], project: Pro
     so permission checks on a list of connections ask no query per row."""
     projects: dict[int, Project] = {project.pk: project}
     for conn in connections:
-        for side in ("upstream", "downstream"):
+        for side in SIDES:
             other = getattr(conn, side)
             setattr(conn, side, projects.setdefault(other.pk, other))
     remember_memberships(user, projects.values())

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sheetflow.accounts.models import Company, User
-from sheetflow.common.errors import Conflict, Forbidden, NotFound, ServiceError
+from sheetflow.common.errors import Conflict, ServiceError
 from sheetflow.connections import rules
 from sheetflow.connections.engine import lifecycle
 from sheetflow.connections.models import (
@@ -19,11 +17,12 @@ from sheetflow.connections.models import (
     Connection,
     ConnectionEvent,
     EventKind,
+    Side,
     State,
 )
 from sheetflow.connections.notices import announce, confirm_to_requester
+from sheetflow.connections.selectors import undo_deadline
 from sheetflow.projects.models import Project
-from sheetflow.projects.permissions import Action, can, can_see
 
 
 def approval_mode_of(company: Company) -> ApprovalMode:
@@ -35,11 +34,10 @@ def approval_mode_of(company: Company) -> ApprovalMode:
 def company_setting_update(
     *, user: User, company: Company, approval_mode: ApprovalMode | str
 ) -> CompanyConnectionSetting:
-    """Choose auto-approve or review for requests to the company's projects (company admins)."""
-    if user.company_id != company.pk:
-        raise NotFound("Company not found.")
-    if not (user.is_active and user.is_company_admin):
-        raise Forbidden("Only company admins can change the approval setting.")
+    """Choose auto-approve or review for requests to the company's projects.
+
+    Assumes the caller checked that `user` may (``Action.COMPANY_SETTINGS`` in `company`).
+    """
     with transaction.atomic():
         setting, _ = CompanyConnectionSetting.objects.select_for_update().get_or_create(
             company=company
@@ -49,25 +47,6 @@ def company_setting_update(
         setting.updated_at = timezone.now()
         setting.save()
     return setting
-
-
-def can_view_connection(user: User, connection: Connection) -> bool:
-    return can(user, connection.upstream, Action.CONNECTIONS_VIEW) or can(
-        user, connection.downstream, Action.CONNECTIONS_VIEW
-    )
-
-
-def _require(user: User, connection: Connection, side: str, action: Action) -> None:
-    """The user may take `action` on the `side` project; else 403, or 404 for outsiders."""
-    project = connection.upstream if side == "upstream" else connection.downstream
-    if can(user, project, action):
-        return
-    if can_see(user, connection.upstream) or can_see(user, connection.downstream):
-        raise Forbidden(
-            f"You need admin on the {side} project's Connection Manager to do this.",
-            code="permission_denied",
-        )
-    raise NotFound("Connection not found.")
 
 
 def _locked(connection: Connection) -> Connection:
@@ -100,21 +79,11 @@ def _expect(connection: Connection, state: State, verb: str) -> None:
 
 
 def connection_request(*, user: User, downstream: Project, upstream: Project) -> Connection:
-    """Ask to connect `downstream` to `upstream`; connected at once if upstream auto-approves."""
-    if not can_see(user, downstream):
-        raise NotFound("Project not found.")
-    if not can(user, downstream, Action.CONNECTIONS_CONNECT):
-        raise Forbidden(
-            "You need admin on this project's Connection Manager to connect it upstream."
-        )
-    if not can_see(user, upstream):
-        raise NotFound("Upstream project not found.")
-    for project in (downstream, upstream):
-        if not can(user, project, Action.DRAWINGS_VIEW):
-            raise Forbidden(
-                f"You need at least read-only access to drawings in {project} to connect.",
-                code="drawings_access_required",
-            )
+    """Ask to connect `downstream` to `upstream`; connected at once if upstream auto-approves.
+
+    Assumes the pair came from `selectors.connection_pair_get` for `user`. The §3.1 rules are
+    checked here, under locks, because they depend on other connections.
+    """
     with transaction.atomic():
         # Lock both projects in id order: concurrent requests and approvals touching either
         # project queue here, so the chaining rules see each other's results.
@@ -159,8 +128,10 @@ def connection_request(*, user: User, downstream: Project, upstream: Project) ->
 
 
 def connection_approve(*, user: User, connection: Connection) -> Connection:
-    """Approve a pending request (upstream Connection Manager admin)."""
-    _require(user, connection, "upstream", Action.CONNECTIONS_DECIDE)
+    """Approve a pending request.
+
+    Assumes `user` may make ``Move.APPROVE`` (``selectors.acting_side``).
+    """
     with transaction.atomic():
         Project.objects.select_for_update().filter(
             pk__in=[connection.upstream_id, connection.downstream_id]
@@ -189,8 +160,10 @@ def _reason(reason: str) -> str:
 
 
 def connection_reject(*, user: User, connection: Connection, reason: str = "") -> Connection:
-    """Reject a pending request (upstream Connection Manager admin); it may be asked again."""
-    _require(user, connection, "upstream", Action.CONNECTIONS_DECIDE)
+    """Reject a pending request; it may be asked again.
+
+    Assumes `user` may make ``Move.REJECT`` (``selectors.acting_side``).
+    """
     reason = _reason(reason)
     with transaction.atomic():
         connection = _locked(connection)
@@ -211,8 +184,10 @@ def connection_reject(*, user: User, connection: Connection, reason: str = "") -
 
 
 def connection_cancel(*, user: User, connection: Connection) -> Connection:
-    """Withdraw a pending request (downstream Connection Manager admin)."""
-    _require(user, connection, "downstream", Action.CONNECTIONS_CONNECT)
+    """Withdraw a pending request.
+
+    Assumes `user` may make ``Move.CANCEL`` (``selectors.acting_side``).
+    """
     with transaction.atomic():
         connection = _locked(connection)
         _expect(connection, State.PENDING, "cancelled")
@@ -224,39 +199,12 @@ def connection_cancel(*, user: User, connection: Connection) -> Connection:
     return connection
 
 
-def undo_deadline(connection: Connection) -> datetime | None:
-    """Until when the connection can be undone (None if it is not connected)."""
-    if connection.state != State.CONNECTED or connection.connected_at is None:
-        return None
-    return connection.connected_at + timedelta(seconds=settings.CONNECTION_UNDO_SECONDS)
-
-
-def undo_sides(user: User, connection: Connection) -> list[str]:
-    """The sides from which this user could undo the connection right now."""
-    deadline = undo_deadline(connection)
-    if deadline is None or timezone.now() > deadline:
-        return []
-    sides = []
-    if can(user, connection.downstream, Action.CONNECTIONS_CONNECT):
-        sides.append("downstream")
-    if not connection.auto_approved and can(user, connection.upstream, Action.CONNECTIONS_DECIDE):
-        sides.append("upstream")
-    return sides
-
-
-def connection_undo(*, user: User, connection: Connection, side: str | None = None) -> Connection:
+def connection_undo(*, user: User, connection: Connection, side: Side) -> Connection:
     """Quick undo within the window: the downstream undoes the connection; the upstream undoes
-    its approval (back to pending; not after an auto-approval)."""
-    if side is None:
-        side = (
-            "downstream"
-            if can(user, connection.downstream, Action.CONNECTIONS_CONNECT)
-            else "upstream"
-        )
-    if side not in ("downstream", "upstream"):
-        raise ServiceError("Side must be upstream or downstream.", code="invalid_side")
-    action = Action.CONNECTIONS_CONNECT if side == "downstream" else Action.CONNECTIONS_DECIDE
-    _require(user, connection, side, action)
+    its approval (back to pending; not after an auto-approval).
+
+    Assumes `user` may make ``Move.UNDO`` from `side` (``selectors.acting_side``).
+    """
     with transaction.atomic():
         connection = _locked(connection)
         _expect(connection, State.CONNECTED, "undone")
@@ -291,14 +239,12 @@ def connection_undo(*, user: User, connection: Connection, side: str | None = No
 
 
 def connection_disconnect(
-    *, user: User, connection: Connection, reason: str, acknowledged: bool
+    *, user: User, connection: Connection, side: Side, reason: str, acknowledged: bool
 ) -> Connection:
-    """Disconnect for good (admin on either side): copies stay, nothing new is copied."""
-    if can(user, connection.downstream, Action.CONNECTIONS_DISCONNECT):
-        side = "downstream"
-    else:
-        _require(user, connection, "upstream", Action.CONNECTIONS_DISCONNECT)
-        side = "upstream"
+    """Disconnect for good: copies stay, nothing new is copied.
+
+    Assumes `user` may make ``Move.DISCONNECT`` from `side` (``selectors.acting_side``).
+    """
     if not acknowledged:
         raise ServiceError(
             "Tick the box to acknowledge that disconnecting is permanent.",

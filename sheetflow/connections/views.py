@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -18,13 +19,13 @@ from sheetflow.common.errors import Forbidden, NotFound, ServiceError
 from sheetflow.common.request import id_param
 from sheetflow.connections import rules, selectors, services
 from sheetflow.connections.engine.status import sync_status
-from sheetflow.connections.models import MAX_REASON, ApprovalMode, Connection, State
+from sheetflow.connections.models import MAX_REASON, ApprovalMode, Connection, Side, State
 from sheetflow.notifications import selectors as lists
 from sheetflow.notifications.list_choice import list_choice
 from sheetflow.notifications.models import MAX_LIST_USERS, ListKind, ListMode
 from sheetflow.notifications.services import distribution_list_update
 from sheetflow.projects.models import Project
-from sheetflow.projects.permissions import Action, can, project_get
+from sheetflow.projects.permissions import Action, can, can_in_company, project_get
 
 
 def _side(connection: Connection, project: Project) -> str:
@@ -35,15 +36,12 @@ def _actions(user: User, connection: Connection) -> dict[str, Any]:
     """What this viewer may do to the connection now (the page offers only these)."""
     pending = connection.state == State.PENDING
     connected = connection.state == State.CONNECTED
+    may = {move: bool(selectors.move_sides(user, connection, move)) for move in selectors.Move}
     return {
-        "decide": pending and can(user, connection.upstream, Action.CONNECTIONS_DECIDE),
-        "cancel": pending and can(user, connection.downstream, Action.CONNECTIONS_CONNECT),
-        "disconnect": connected
-        and (
-            can(user, connection.upstream, Action.CONNECTIONS_DISCONNECT)
-            or can(user, connection.downstream, Action.CONNECTIONS_DISCONNECT)
-        ),
-        "undo_sides": services.undo_sides(user, connection),
+        "decide": pending and may[selectors.Move.APPROVE],
+        "cancel": pending and may[selectors.Move.CANCEL],
+        "disconnect": connected and may[selectors.Move.DISCONNECT],
+        "undo_sides": selectors.undo_sides(user, connection),
     }
 
 
@@ -87,8 +85,11 @@ def connect(request: HttpRequest, project_id: int) -> HttpResponse:
     step = id_param(source.get("step")) or 1
     if request.method == "POST" and upstream is not None:
         try:
+            downstream, upstream = selectors.connection_pair_get(
+                user=user, downstream_id=project.pk, upstream_id=upstream.pk
+            )
             connection = services.connection_request(
-                user=user, downstream=project, upstream=upstream
+                user=user, downstream=downstream, upstream=upstream
             )
         except ServiceError as exc:
             messages.error(request, exc.detail)
@@ -137,7 +138,7 @@ def result(request: HttpRequest, project_id: int, connection_id: int) -> HttpRes
 def detail(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     """One connection: state, actions, review, quick undo, sync status, history."""
     project, connection = _get(request, project_id, connection_id)
-    deadline = services.undo_deadline(connection)
+    deadline = selectors.undo_deadline(connection)
     seconds_left = int((deadline - timezone.now()).total_seconds()) if deadline else 0
     context = {
         "project": project,
@@ -167,81 +168,89 @@ def _back(project: Project, connection: Connection) -> HttpResponse:
 
 
 def _act(
-    request: HttpRequest, project: Project, connection: Connection, do: Any, done: str
+    request: HttpRequest,
+    project_id: int,
+    connection_id: int,
+    move: selectors.Move,
+    do: Callable[[User, Connection, Side], Connection],
+    done: Callable[[Connection], str],
 ) -> HttpResponse:
-    """Run one transition; a refusal by a rule or state shows as a message on the page."""
+    """Make one move; a refusal by a rule or state shows as a message on the page."""
+    project, connection = _get(request, project_id, connection_id)
+    user = request_user(request)
     try:
-        do()
+        side = selectors.acting_side(
+            user=user, connection=connection, move=move, side=request.POST.get("side") or None
+        )
+        after = do(user, connection, side)
     except (NotFound, Forbidden):
         raise  # not a message on the page: the error page (or 404) says it
     except ServiceError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, done)
+        messages.success(request, done(after))
     return _back(project, connection)
 
 
 @login_required
 @require_POST
 def approve(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
-    project, connection = _get(request, project_id, connection_id)
     return _act(
         request,
-        project,
-        connection,
-        lambda: services.connection_approve(user=request_user(request), connection=connection),
-        "Approved: the projects are connected.",
+        project_id,
+        connection_id,
+        selectors.Move.APPROVE,
+        lambda user, connection, _: services.connection_approve(user=user, connection=connection),
+        lambda _: "Approved: the projects are connected.",
     )
 
 
 @login_required
 @require_POST
 def reject(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
-    project, connection = _get(request, project_id, connection_id)
     reason = request.POST.get("reason", "")
     return _act(
         request,
-        project,
-        connection,
-        lambda: services.connection_reject(
-            user=request_user(request), connection=connection, reason=reason
+        project_id,
+        connection_id,
+        selectors.Move.REJECT,
+        lambda user, connection, _: services.connection_reject(
+            user=user, connection=connection, reason=reason
         ),
-        "Request rejected.",
+        lambda _: "Request rejected.",
     )
 
 
 @login_required
 @require_POST
 def cancel(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
-    project, connection = _get(request, project_id, connection_id)
     return _act(
         request,
-        project,
-        connection,
-        lambda: services.connection_cancel(user=request_user(request), connection=connection),
-        "Request cancelled.",
+        project_id,
+        connection_id,
+        selectors.Move.CANCEL,
+        lambda user, connection, _: services.connection_cancel(user=user, connection=connection),
+        lambda _: "Request cancelled.",
     )
 
 
 @login_required
 @require_POST
 def undo(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
-    project, connection = _get(request, project_id, connection_id)
-    side = request.POST.get("side") or None
-    try:
-        done = services.connection_undo(
-            user=request_user(request), connection=connection, side=side
-        )
-    except (NotFound, Forbidden):
-        raise  # not a message on the page: the error page (or 404) says it
-    except ServiceError as exc:
-        messages.error(request, exc.detail)
-    else:
-        if done.state == State.PENDING:
-            messages.success(request, "Approval undone: the request is pending again.")
-        else:
-            messages.success(request, "Connection undone.")
-    return _back(project, connection)
+    return _act(
+        request,
+        project_id,
+        connection_id,
+        selectors.Move.UNDO,
+        lambda user, connection, side: services.connection_undo(
+            user=user, connection=connection, side=side
+        ),
+        lambda after: (
+            "Approval undone: the request is pending again."
+            if after.state == State.PENDING
+            else "Connection undone."
+        ),
+    )
 
 
 @login_required
@@ -249,10 +258,9 @@ def undo(request: HttpRequest, project_id: int, connection_id: int) -> HttpRespo
 def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     project, connection = _get(request, project_id, connection_id)
     user = request_user(request)
-    if request.method == "GET" and not _actions(user, connection)["disconnect"]:
-        if connection.state != State.CONNECTED:
-            return _back(project, connection)
-        raise Forbidden("You need admin on either project's Connection Manager to disconnect.")
+    if request.method == "GET" and connection.state != State.CONNECTED:
+        return _back(project, connection)
+    side = selectors.acting_side(user=user, connection=connection, move=selectors.Move.DISCONNECT)
     error = None
     reason = ""
     if request.method == "POST":
@@ -261,6 +269,7 @@ def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> Htt
             services.connection_disconnect(
                 user=user,
                 connection=connection,
+                side=side,
                 reason=reason,
                 acknowledged=request.POST.get("acknowledged") == "on",
             )
@@ -329,7 +338,10 @@ def list_settings(request: HttpRequest, project_id: int) -> HttpResponse:
 def company_settings(request: HttpRequest) -> HttpResponse:
     """The company's approval setting (company admins change it; others may read it)."""
     user = request_user(request)
+    can_edit = can_in_company(user, user.company_id, Action.COMPANY_SETTINGS)
     if request.method == "POST":
+        if not can_edit:
+            raise Forbidden("Only company admins can change the approval setting.")
         mode = request.POST.get("approval_mode", "")
         if mode not in ApprovalMode.values:
             raise ServiceError("Choose an approval setting.", code="invalid")
@@ -340,6 +352,6 @@ def company_settings(request: HttpRequest) -> HttpResponse:
         "company": user.company,
         "mode": services.approval_mode_of(user.company),
         "modes": ApprovalMode.choices,
-        "can_edit": user.is_company_admin,
+        "can_edit": can_edit,
     }
     return render(request, "connections/company_settings.html", context)

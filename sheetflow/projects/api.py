@@ -16,7 +16,7 @@ from sheetflow.common.api import Pagination, errors
 from sheetflow.common.errors import Forbidden
 from sheetflow.projects import invitations, selectors, services
 from sheetflow.projects.models import Invitation, Level, Project, ProjectMember
-from sheetflow.projects.permissions import Action, level, project_get
+from sheetflow.projects.permissions import Action, can_in_company, level, project_get
 
 router = Router(tags=["projects"])
 
@@ -102,7 +102,7 @@ def project_list(request: HttpRequest) -> object:
 def project_create(request: HttpRequest, payload: ProjectIn) -> Status[Project]:
     """Create a project in the user's own company (company admins)."""
     user = request_user(request)
-    if not user.is_company_admin:
+    if not can_in_company(user, user.company_id, Action.PROJECT_CREATE):
         raise Forbidden("Only company admins can create projects.")
     project = services.project_create(company=user.company, **payload.dict())
     return Status(201, project)

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 
 class Action(StrEnum):
+    COMPANY_SETTINGS = "company.settings"
+    PROJECT_CREATE = "project.create"
     PROJECT_VIEW = "project.view"
     PROJECT_EDIT = "project.edit"
     DIRECTORY_VIEW = "directory.view"
@@ -54,6 +56,9 @@ COMPANY_ADMIN = Requirement(None, Level.ADMIN)
 
 # The one table. Being in the directory at all is enough to see the project and its directory.
 RULES: dict[Action, Requirement] = {
+    # Company-wide actions (no project): ask `can_in_company`.
+    Action.COMPANY_SETTINGS: COMPANY_ADMIN,
+    Action.PROJECT_CREATE: COMPANY_ADMIN,
     Action.PROJECT_VIEW: Requirement(Tool.DRAWINGS, Level.NONE),
     Action.PROJECT_EDIT: COMPANY_ADMIN,
     Action.DIRECTORY_VIEW: Requirement(Tool.DRAWINGS, Level.NONE),
@@ -74,8 +79,24 @@ RULES: dict[Action, Requirement] = {
 }
 
 
+def _is_admin_of(user: User, company_id: int) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_company_admin
+        and user.company_id == company_id
+    )
+
+
 def is_company_admin_of(user: User, project: Project) -> bool:
-    return bool(user.is_active and user.is_company_admin and user.company_id == project.company_id)
+    return _is_admin_of(user, project.company_id)
+
+
+def can_in_company(user: User, company_id: int, action: Action) -> bool:
+    """May this user take a company-wide action (one that concerns no single project)?"""
+    if RULES[action] is not COMPANY_ADMIN:
+        raise ValueError(f"{action} is taken on a project: ask can()")
+    return _is_admin_of(user, company_id)
 
 
 # The one cache of a user's membership on a Project object: a list of zero or one member,

@@ -14,7 +14,7 @@ from sheetflow.common.request import LIST_SHOWN_MAX
 from sheetflow.projects import invitations, selectors, services
 from sheetflow.projects.forms import LEVEL_CHOICES, MemberAddForm, MemberLevelsForm, ProjectForm
 from sheetflow.projects.models import Invitation, Level
-from sheetflow.projects.permissions import Action, can, level, project_get
+from sheetflow.projects.permissions import Action, can, can_in_company, level, project_get
 
 
 @login_required
@@ -22,8 +22,9 @@ from sheetflow.projects.permissions import Action, can, level, project_get
 def project_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     form = ProjectForm(request.POST or None)
+    can_create = can_in_company(user, user.company_id, Action.PROJECT_CREATE)
     if request.method == "POST":
-        if not user.is_company_admin:
+        if not can_create:
             raise Forbidden("Only company admins create projects.")
         if form.is_valid():
             try:
@@ -38,7 +39,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "projects/list.html",
-        {"groups": groups, "form": form, "invitation_count": invited},
+        {"groups": groups, "form": form, "invitation_count": invited, "can_create": can_create},
     )
 
 

@@ -61,7 +61,9 @@ def test_disconnect_requires_acknowledgement_and_reason(
 
 
 def test_rule_errors_carry_their_code(cast: Cast, api_as: Callable, connected: Connection) -> None:
-    connection_disconnect(user=cast.gc_pm, connection=connected, reason="x", acknowledged=True)
+    connection_disconnect(
+        user=cast.gc_pm, side="upstream", connection=connected, reason="x", acknowledged=True
+    )
     again = api_as(cast.sub_pm).post(
         f"/projects/{cast.sub_project.pk}/connections", {"upstream_id": cast.gc_project.pk}
     )

@@ -73,7 +73,9 @@ def test_the_numbers_follow_publish_unpublish_withdraw_and_disconnect(
     assert set(statuses(up, a).values()) == {dist.Status.WITHDRAWN}
     assert set(statuses(up, b).values()) == {dist.Status.NOT_PUBLISHED}
 
-    connection_disconnect(user=cast.sub_pm, connection=second, reason="Done", acknowledged=True)
+    connection_disconnect(
+        user=cast.sub_pm, side="downstream", connection=second, reason="Done", acknowledged=True
+    )
     assert statuses(up, b) == {
         cast.sub_project.pk: dist.Status.NOT_PUBLISHED,
         other.pk: dist.Status.DISCONNECTED,

@@ -61,7 +61,11 @@ def test_after_disconnect_connected_sets_and_areas_become_editable(
     cast: Cast, linked: Connection, api_as: Any
 ) -> None:
     connection_disconnect(
-        user=cast.sub_pm, connection=linked, reason="Contract ended", acknowledged=True
+        user=cast.sub_pm,
+        side="downstream",
+        connection=linked,
+        reason="Contract ended",
+        acknowledged=True,
     )
     area, drawing_set = copies(cast)
     api = api_as(cast.sub_pm)

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from sheetflow.common.errors import ServiceError
 from sheetflow.connections.models import Connection, State
-from sheetflow.connections.selectors import connectable_upstreams
+from sheetflow.connections.selectors import connectable_upstreams, connection_pair_get
 from sheetflow.connections.services import (
     connection_approve,
     connection_disconnect,
@@ -101,7 +101,9 @@ def test_a_pending_request_already_blocks_chaining(cast: Cast, pending: Connecti
 def test_a_disconnected_downstream_can_never_connect_again(
     cast: Cast, connected: Connection, same_upstream: bool
 ) -> None:
-    connection_disconnect(user=cast.gc_pm, connection=connected, reason="Over", acknowledged=True)
+    connection_disconnect(
+        user=cast.gc_pm, side="upstream", connection=connected, reason="Over", acknowledged=True
+    )
     upstream = cast.gc_project if same_upstream else _gc_project_2(cast)
     _refused("was_disconnected", user=cast.sub_pm, downstream=cast.sub_project, upstream=upstream)
 
@@ -172,5 +174,7 @@ def test_requesting_needs_drawings_access_in_both_projects(cast: Cast) -> None:
     member = ProjectMember.objects.get(project=cast.gc_project, user=cast.sub_pm)
     member_update(member=member, drawings=Level.NONE)
     with pytest.raises(ServiceError) as caught:
-        connection_request(user=cast.sub_pm, downstream=cast.sub_project, upstream=cast.gc_project)
+        connection_pair_get(
+            user=cast.sub_pm, downstream_id=cast.sub_project.pk, upstream_id=cast.gc_project.pk
+        )
     assert caught.value.status == 403 and caught.value.code == "drawings_access_required"

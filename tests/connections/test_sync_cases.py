@@ -189,7 +189,11 @@ def test_after_disconnect_upstream_changes_do_not_arrive_and_copies_become_edita
     cast: Cast, linked
 ) -> None:
     connection_disconnect(
-        user=cast.sub_pm, connection=linked, reason="Contract ended", acknowledged=True
+        user=cast.sub_pm,
+        side="downstream",
+        connection=linked,
+        reason="Contract ended",
+        acknowledged=True,
     )
     drawing = Drawing.objects.get(project=cast.gc_project, number="A-101")
     drawing_update(drawing=drawing, title="Changed after disconnect")
@@ -207,7 +211,7 @@ def test_after_disconnect_upstream_changes_do_not_arrive_and_copies_become_edita
 def test_undo_removes_unpublished_copies_and_keeps_published_ones(cast: Cast, linked) -> None:
     kept = Revision.objects.filter(project=cast.sub_project).first()
     revisions_publish(user=cast.sub_pm, revisions=[kept])
-    connection_undo(user=cast.sub_pm, connection=linked)
+    connection_undo(user=cast.sub_pm, side="downstream", connection=linked)
     assert list(Revision.objects.filter(project=cast.sub_project)) == [kept]
     assert Drawing.objects.filter(project=cast.sub_project).count() == 1
     drawing = Drawing.objects.get(project=cast.sub_project)

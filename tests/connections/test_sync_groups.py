@@ -157,7 +157,11 @@ def test_a_member_whose_lease_was_taken_or_that_was_disconnected_gets_nothing_mo
             lease_owner="another-runner", lease_until=timezone.now() + dt.timedelta(seconds=60)
         )
         connection_disconnect(
-            user=cast.sub_pm, connection=cut, reason="Job ended", acknowledged=True
+            user=cast.sub_pm,
+            side="downstream",
+            connection=cut,
+            reason="Job ended",
+            acknowledged=True,
         )
 
     windows = Windows(monkeypatch, before={2: take_over_and_disconnect})

@@ -47,7 +47,7 @@ def test_the_downstream_undoes_an_auto_approved_connection_inside_the_window(
         user=cast.sub_pm, downstream=cast.sub_project, upstream=cast.gc_project
     )
     now(WINDOW - timedelta(seconds=1))
-    undone = connection_undo(user=cast.sub_pm, connection=conn)
+    undone = connection_undo(user=cast.sub_pm, side="downstream", connection=conn)
     assert undone.state == State.UNDONE and called == [State.UNDONE]
     assert [e.kind for e in undone.events.all()][-1] == EventKind.UNDONE
 
@@ -58,7 +58,7 @@ def test_the_downstream_cannot_undo_after_the_window(cast: Cast, now: Callable) 
     )
     now(WINDOW + timedelta(seconds=1))
     with pytest.raises(Conflict) as caught:
-        connection_undo(user=cast.sub_pm, connection=conn)
+        connection_undo(user=cast.sub_pm, side="downstream", connection=conn)
     assert caught.value.code == "undo_window_passed"
     assert Connection.objects.get(pk=conn.pk).state == State.CONNECTED
 
@@ -77,7 +77,7 @@ def test_the_upstream_undoes_its_approval_back_to_pending(
     cast: Cast, now: Callable, approved: Connection
 ) -> None:
     now(timedelta(minutes=4))
-    back = connection_undo(user=cast.gc_pm, connection=approved)
+    back = connection_undo(user=cast.gc_pm, side="upstream", connection=approved)
     assert back.state == State.PENDING and back.connected_at is None
     assert back.events.last().kind == EventKind.APPROVAL_UNDONE  # type: ignore[union-attr]
     again = connection_approve(user=cast.gc_pm, connection=back)  # it can be decided again
@@ -89,14 +89,17 @@ def test_the_upstream_cannot_undo_its_approval_after_the_window(
 ) -> None:
     now(WINDOW + timedelta(seconds=1))
     with pytest.raises(Conflict):
-        connection_undo(user=cast.gc_pm, connection=approved)
+        connection_undo(user=cast.gc_pm, side="upstream", connection=approved)
 
 
 def test_the_downstream_undoes_a_reviewed_connection(
     cast: Cast, now: Callable, approved: Connection
 ) -> None:
     now(timedelta(minutes=2))
-    assert connection_undo(user=cast.sub_pm, connection=approved).state == State.UNDONE
+    assert (
+        connection_undo(user=cast.sub_pm, side="downstream", connection=approved).state
+        == State.UNDONE
+    )
 
 
 def test_the_window_counts_from_the_approval_not_the_request(
@@ -105,7 +108,10 @@ def test_the_window_counts_from_the_approval_not_the_request(
     now(timedelta(hours=3))
     approved = connection_approve(user=cast.gc_pm, connection=pending)
     now(timedelta(hours=3, minutes=4))
-    assert connection_undo(user=cast.sub_pm, connection=approved).state == State.UNDONE
+    assert (
+        connection_undo(user=cast.sub_pm, side="downstream", connection=approved).state
+        == State.UNDONE
+    )
 
 
 def test_the_api_refuses_a_late_undo_with_409(cast: Cast, now: Callable, api_as: Callable) -> None:

@@ -31,7 +31,11 @@ def test_disconnected_copies_and_the_sync_box_say_so(
     client = page_as(cast.sub_pm)
     assert ">Connected</span>" in client.get(log_url(cast.sub_project)).content.decode()
     connection_disconnect(
-        user=cast.sub_pm, connection=connection, reason="Scope complete.", acknowledged=True
+        user=cast.sub_pm,
+        side="downstream",
+        connection=connection,
+        reason="Scope complete.",
+        acknowledged=True,
     )
     log = client.get(log_url(cast.sub_project)).content.decode()
     assert ">Disconnected</span>" in log and ">Connected</span>" not in log

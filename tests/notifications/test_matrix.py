@@ -66,7 +66,7 @@ def _cancelled(cast: Cast) -> Callable[[], object]:
 
 def _undone(cast: Cast) -> Callable[[], object]:
     conn = _request(cast)
-    return lambda: connection_undo(user=cast.sub_pm, connection=conn)
+    return lambda: connection_undo(user=cast.sub_pm, side="downstream", connection=conn)
 
 
 def _approval_undone(cast: Cast) -> Callable[[], object]:
@@ -78,7 +78,11 @@ def _approval_undone(cast: Cast) -> Callable[[], object]:
 def _disconnected(cast: Cast) -> Callable[[], object]:
     conn = _request(cast)
     return lambda: connection_disconnect(
-        user=cast.gc_pm, connection=conn, reason="Contract ended", acknowledged=True
+        user=cast.gc_pm,
+        side="upstream",
+        connection=conn,
+        reason="Contract ended",
+        acknowledged=True,
     )
 
 

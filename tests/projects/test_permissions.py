@@ -6,13 +6,22 @@ import pytest
 
 from sheetflow.accounts.services import company_create
 from sheetflow.projects.models import Level
-from sheetflow.projects.permissions import Action, can, can_see, level, visible_projects
+from sheetflow.projects.permissions import (
+    Action,
+    can,
+    can_in_company,
+    can_see,
+    level,
+    visible_projects,
+)
 from sheetflow.projects.services import member_add, member_update
 from tests.cast import Cast, person
 
 # What each action needs, written out independently of the code's table: a (tool, minimum
 # level) for directory members, or "company_admin" for actions only company admins may take.
 EXPECTED: dict[Action, tuple[str, Level] | str] = {
+    Action.COMPANY_SETTINGS: "company_admin",
+    Action.PROJECT_CREATE: "company_admin",
     Action.PROJECT_VIEW: ("drawings", Level.NONE),
     Action.PROJECT_EDIT: "company_admin",
     Action.DIRECTORY_VIEW: ("drawings", Level.NONE),
@@ -73,6 +82,20 @@ def test_another_companys_admin_and_outsiders_may_do_nothing(cast: Cast, action:
         assert not can_see(user, cast.gc_project)
         assert not can(user, cast.gc_project, action)
         assert level(user, cast.gc_project, "connection_manager") == Level.NONE
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", [Action.COMPANY_SETTINGS, Action.PROJECT_CREATE], ids=str)
+def test_company_wide_actions_are_for_that_companys_admins_only(cast: Cast, action: Action) -> None:
+    assert can_in_company(cast.gc_admin, cast.gc.pk, action)
+    assert not can_in_company(cast.gc_admin, cast.sub.pk, action)
+    assert not can_in_company(cast.sub_admin, cast.gc.pk, action)
+    assert not can_in_company(cast.gc_pm, cast.gc.pk, action)
+
+
+def test_a_project_action_is_not_asked_of_a_company() -> None:
+    with pytest.raises(ValueError, match="ask can"):
+        can_in_company(None, 1, Action.DRAWINGS_VIEW)  # type: ignore[arg-type]
 
 
 @pytest.mark.django_db

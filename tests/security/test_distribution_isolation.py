@@ -110,7 +110,9 @@ def test_copies_from_another_upstream_stay_invisible(cast: Cast, drain_tasks, pa
     )
     earlier = connect(cast.sub_pm, fresh, other_gc)
     settle(drain_tasks)
-    connection_disconnect(user=cast.sub_pm, connection=earlier, reason="moved", acknowledged=True)
+    connection_disconnect(
+        user=cast.sub_pm, side="downstream", connection=earlier, reason="moved", acknowledged=True
+    )
     # A disconnected downstream cannot connect again, so another project shows the rule with
     # the copies of two upstreams: the contractor must see only its own in the subcontractor's.
     publish_sheets(cast.gc_project, cast.gc_pm, 1)

@@ -96,7 +96,9 @@ def test_an_endpoint_failing_for_a_day_is_turned_off_and_its_admins_told(
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
         conn = connect(cast.sub_pm, cast.sub_project, cast.gc_project)
-        connection_disconnect(user=cast.sub_pm, connection=conn, reason="x", acknowledged=True)
+        connection_disconnect(
+            user=cast.sub_pm, side="downstream", connection=conn, reason="x", acknowledged=True
+        )
         send_all(drain_tasks)
         assert statuses() == ["pending"]
         clock.shift(dt.timedelta(hours=12))

@@ -72,7 +72,9 @@ def test_every_transition_reaches_both_sides(cast: Cast, endpoint_on, receiver) 
     third = connection_approve(user=cast.gc_pm, connection=ask())
     connection_undo(user=cast.sub_pm, connection=third, side="downstream")
     fourth = connection_approve(user=cast.gc_pm, connection=ask())
-    connection_disconnect(user=cast.gc_pm, connection=fourth, reason="done", acknowledged=True)
+    connection_disconnect(
+        user=cast.gc_pm, side="upstream", connection=fourth, reason="done", acknowledged=True
+    )
     expected = [
         "connection.requested",
         "connection.rejected",
