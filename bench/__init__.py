@@ -124,9 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     _load_sections()
     chosen = [s for s in SECTIONS if not options.only or s.name in options.only]
     print(f"Sheetflow bench: {', '.join(s.name for s in chosen)}")
-    with throwaway_environment():
-        for s in chosen:
-            heading(f"{s.name}: {s.description}" if s.description else s.name)
+    for s in chosen:
+        heading(f"{s.name}: {s.description}" if s.description else s.name)
+        # Each section builds its own cast and projects, so each gets its own database.
+        with throwaway_environment():
             s.run(options)
 
 

@@ -168,12 +168,8 @@ def upload(options: Options) -> None:
         upload_create,
     )
 
-    cast = _cast() if not Area.objects.exists() else None
-    from sheetflow.accounts.models import User
-    from sheetflow.projects.models import Project
-
-    project = cast.gc_project if cast else Project.objects.get(code="RMC")
-    user = cast.gc_pm if cast else User.objects.get(email="gary@apex.test")
+    cast = _cast()
+    project, user = cast.gc_project, cast.gc_pm
     area = Area.objects.filter(project=project).first()
     assert area is not None
 

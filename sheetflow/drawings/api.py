@@ -106,7 +106,7 @@ def drawing_update(
     )
     data = payload.dict(exclude_unset=True)
     area_id = data.pop("area_id", None)
-    area = services.area_get(project=project, area_id=area_id) if area_id else None
+    area = selectors.area_get(project=project, area_id=area_id) if area_id else None
     return services.drawing_update(drawing=drawing, area=area, **data)
 
 
@@ -172,7 +172,7 @@ def revision_update(
     set_id = data.pop("set_id", False)
     drawing_set: DrawingSet | bool | None = False
     if set_id is not False:
-        drawing_set = services.set_get(project=project, set_id=set_id) if set_id else None
+        drawing_set = selectors.set_get(project=project, set_id=set_id) if set_id else None
     return services.revision_update(revision=revision, drawing_set=drawing_set, **data)
 
 
@@ -275,13 +275,13 @@ def upload_create(
     user = request_user(request)
     edits = _parse_sheets(sheets)
     area = (
-        services.area_get(project=project, area_id=form.area_id)
+        selectors.area_get(project=project, area_id=form.area_id)
         if form.area_id
         else selectors.default_area(project=project)
     )
     drawing_set = None
     if form.set_id:
-        drawing_set = services.set_get(project=project, set_id=form.set_id)
+        drawing_set = selectors.set_get(project=project, set_id=form.set_id)
     today = timezone.localdate()
     upload_files = [
         services.UploadedFile(name=f.name or "", file=f, size=f.size or 0) for f in files
@@ -318,7 +318,9 @@ def _parse_sheets(raw: str | None) -> list[services.SheetEdit]:
 def upload_detail(request: HttpRequest, project_id: int, upload_uuid: UUID) -> Upload:
     """A pending upload of yours, with its pre-filled sheets."""
     project = _project(request, project_id, Action.DRAWINGS_UPLOAD)
-    return services.upload_get(project=project, user=request_user(request), upload_uuid=upload_uuid)
+    return selectors.upload_get(
+        project=project, user=request_user(request), upload_uuid=upload_uuid
+    )
 
 
 @router.post(
@@ -331,7 +333,7 @@ def upload_confirm(
     """Create the reviewed sheets as unpublished revisions (with your corrections)."""
     project = _project(request, project_id, Action.DRAWINGS_UPLOAD)
     user = request_user(request)
-    upload = services.upload_get(project=project, user=user, upload_uuid=upload_uuid)
+    upload = selectors.upload_get(project=project, user=user, upload_uuid=upload_uuid)
     return Status(
         201, services.upload_confirm(upload=upload, user=user, edits=_edits(payload.sheets))
     )
@@ -341,7 +343,7 @@ def upload_confirm(
 def upload_discard(request: HttpRequest, project_id: int, upload_uuid: UUID) -> Status[None]:
     """Discard a pending upload."""
     project = _project(request, project_id, Action.DRAWINGS_UPLOAD)
-    upload = services.upload_get(
+    upload = selectors.upload_get(
         project=project, user=request_user(request), upload_uuid=upload_uuid
     )
     services.upload_discard(upload=upload)
@@ -371,7 +373,7 @@ def area_create(request: HttpRequest, project_id: int, payload: AreaIn) -> Statu
 def area_update(request: HttpRequest, project_id: int, area_id: int, payload: AreaPatch) -> Area:
     """Rename or reorder an area."""
     project = _project(request, project_id, Action.DRAWINGS_MANAGE)
-    area = services.area_get(project=project, area_id=area_id)
+    area = selectors.area_get(project=project, area_id=area_id)
     return services.area_update(area=area, **payload.dict(exclude_unset=True))
 
 
@@ -381,7 +383,7 @@ def area_update(request: HttpRequest, project_id: int, area_id: int, payload: Ar
 def area_delete(request: HttpRequest, project_id: int, area_id: int) -> Status[None]:
     """Delete an empty area."""
     project = _project(request, project_id, Action.DRAWINGS_MANAGE)
-    services.area_delete(area=services.area_get(project=project, area_id=area_id))
+    services.area_delete(area=selectors.area_get(project=project, area_id=area_id))
     return Status(204, None)
 
 
@@ -405,7 +407,7 @@ def set_create(request: HttpRequest, project_id: int, payload: SetIn) -> Status[
 def set_update(request: HttpRequest, project_id: int, set_id: int, payload: SetPatch) -> DrawingSet:
     """Rename a set or change its date."""
     project = _project(request, project_id, Action.DRAWINGS_MANAGE)
-    found = services.set_get(project=project, set_id=set_id)
+    found = selectors.set_get(project=project, set_id=set_id)
     return services.set_update(drawing_set=found, **payload.dict(exclude_unset=True))
 
 
@@ -413,7 +415,7 @@ def set_update(request: HttpRequest, project_id: int, set_id: int, payload: SetP
 def set_delete(request: HttpRequest, project_id: int, set_id: int) -> Status[None]:
     """Delete a set no revision belongs to."""
     project = _project(request, project_id, Action.DRAWINGS_MANAGE)
-    services.set_delete(drawing_set=services.set_get(project=project, set_id=set_id))
+    services.set_delete(drawing_set=selectors.set_get(project=project, set_id=set_id))
     return Status(204, None)
 
 

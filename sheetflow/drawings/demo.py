@@ -8,6 +8,7 @@ import io
 from sheetflow.accounts.models import User
 from sheetflow.drawings.models import Drawing, Revision
 from sheetflow.drawings.samples import drawing_set_pdf
+from sheetflow.drawings.selectors import area_get
 from sheetflow.drawings.services import (
     UploadedFile,
     area_create,
@@ -17,7 +18,6 @@ from sheetflow.drawings.services import (
     upload_confirm,
     upload_create,
 )
-from sheetflow.drawings.services.catalog import area_get
 from sheetflow.projects.models import Project
 
 ARCH = [

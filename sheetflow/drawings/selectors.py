@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.db.models import F, Q, QuerySet
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import NotFound
-from sheetflow.drawings.models import Area, Discipline, Drawing, DrawingSet, Revision
+from sheetflow.drawings.models import (
+    Area,
+    Discipline,
+    Drawing,
+    DrawingSet,
+    Revision,
+    Upload,
+    UploadSheet,
+)
 from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, can
 
@@ -270,3 +279,42 @@ def log_neighbours(
     before = shown[index - 1][1] if index > 0 else None
     after = shown[index + 1][1] if index + 1 < len(shown) else None
     return before, after
+
+
+# Lookups inside a project the caller already got from project_get with the right action.
+
+
+def area_get(*, project: Project, area_id: int) -> Area:
+    """A live area of this project (an id from another project is simply not found)."""
+    area = Area.objects.filter(project=project, pk=area_id, deleted_at__isnull=True).first()
+    if area is None:
+        raise NotFound("Area not found in this project.", code="area_not_found")
+    return area
+
+
+def set_get(*, project: Project, set_id: int) -> DrawingSet:
+    """A live drawing set of this project."""
+    found = DrawingSet.objects.filter(project=project, pk=set_id, deleted_at__isnull=True).first()
+    if found is None:
+        raise NotFound("Drawing set not found in this project.", code="set_not_found")
+    return found
+
+
+def upload_get(*, project: Project, user: User, upload_uuid: UUID | str) -> Upload:
+    """A pending upload of this project made by this user."""
+    upload = (
+        Upload.objects.select_related("area", "drawing_set")
+        .filter(project=project, created_by=user, uuid=upload_uuid)
+        .first()
+    )
+    if upload is None:
+        raise NotFound("Upload not found (it may have been confirmed or discarded).")
+    return upload
+
+
+def upload_sheet_get(*, upload: Upload, index: int) -> UploadSheet:
+    """One sheet of an upload already fetched for its user (``upload_get``)."""
+    sheet = UploadSheet.objects.filter(upload=upload, index=index).first()
+    if sheet is None:
+        raise NotFound("No such sheet in this upload.")
+    return sheet

@@ -69,22 +69,22 @@ def _apply(request: HttpRequest, project: object, what: str, op: str) -> None:
             name = _valid_name(form)
             services.area_create(project=project, name=name)
         elif op == "rename" and target_id:
-            area = services.area_get(project=project, area_id=target_id)
+            area = selectors.area_get(project=project, area_id=target_id)
             services.area_update(area=area, name=_valid_name(form))
         elif op == "delete" and target_id:
-            services.area_delete(area=services.area_get(project=project, area_id=target_id))
+            services.area_delete(area=selectors.area_get(project=project, area_id=target_id))
         messages.success(request, "Areas saved.")
     elif what == "set":
         if op == "create":
             name = _valid_name(form)
             services.set_create(project=project, name=name, date=form.cleaned_data.get("date"))
         elif op == "rename" and target_id:
-            found = services.set_get(project=project, set_id=target_id)
+            found = selectors.set_get(project=project, set_id=target_id)
             services.set_update(
                 drawing_set=found, name=_valid_name(form), date=form.cleaned_data.get("date")
             )
         elif op == "delete" and target_id:
-            services.set_delete(drawing_set=services.set_get(project=project, set_id=target_id))
+            services.set_delete(drawing_set=selectors.set_get(project=project, set_id=target_id))
         messages.success(request, "Sets saved.")
 
 

@@ -69,7 +69,7 @@ def upload(request: HttpRequest, project_id: int) -> HttpResponse:
 def review(request: HttpRequest, project_id: int, upload_uuid: UUID) -> HttpResponse:
     user = request_user(request)
     project = project_get(user, project_id, Action.DRAWINGS_UPLOAD)
-    pending = services.upload_get(project=project, user=user, upload_uuid=upload_uuid)
+    pending = selectors.upload_get(project=project, user=user, upload_uuid=upload_uuid)
     sheets = list(pending.sheets.all())
     error = notice = ""
     values = {
@@ -183,8 +183,8 @@ def review_sheet(
     """One row's pictures and OCR state (polled by the review page until ready)."""
     user = request_user(request)
     project = project_get(user, project_id, Action.DRAWINGS_UPLOAD)
-    pending = services.upload_get(project=project, user=user, upload_uuid=upload_uuid)
-    sheet = services.upload_sheet_get(upload=pending, index=index)
+    pending = selectors.upload_get(project=project, user=user, upload_uuid=upload_uuid)
+    sheet = selectors.upload_sheet_get(upload=pending, index=index)
     context = {
         "project": project,
         "upload": pending,
@@ -203,8 +203,8 @@ def review_image(
 ) -> FileResponse:
     user = request_user(request)
     project = project_get(user, project_id, Action.DRAWINGS_UPLOAD)
-    pending = services.upload_get(project=project, user=user, upload_uuid=upload_uuid)
-    sheet = services.upload_sheet_get(upload=pending, index=index)
+    pending = selectors.upload_get(project=project, user=user, upload_uuid=upload_uuid)
+    sheet = selectors.upload_sheet_get(upload=pending, index=index)
     blob = {"thumbnail": sheet.thumbnail, "crop": sheet.crop}.get(kind)
     if blob is None:
         raise NotFound("Not rendered yet.")

@@ -258,7 +258,7 @@ def member_update(
 ) -> ProjectMember:
     """Change a member's per-tool levels."""
     project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
-    member = services.member_get(project=project, member_id=member_id)
+    member = selectors.member_get(project=project, member_id=member_id)
     return services.member_update(
         member=member,
         drawings=_level(payload.drawings),
@@ -273,5 +273,5 @@ def member_update(
 def member_remove(request: HttpRequest, project_id: int, member_id: int) -> Status[None]:
     """Remove a member from the directory."""
     project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
-    services.member_remove(member=services.member_get(project=project, member_id=member_id))
+    services.member_remove(member=selectors.member_get(project=project, member_id=member_id))
     return Status(204, None)

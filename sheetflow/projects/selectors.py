@@ -7,6 +7,7 @@ from itertools import groupby
 from django.db.models import QuerySet
 
 from sheetflow.accounts.models import Company, User
+from sheetflow.common.errors import NotFound
 from sheetflow.projects.models import Project, ProjectMember
 from sheetflow.projects.permissions import viewer_memberships, visible_projects
 
@@ -35,3 +36,14 @@ def members_of(*, project: Project) -> QuerySet[ProjectMember]:
         .select_related("user", "user__company")
         .order_by("user__full_name", "pk")
     )
+
+
+def member_get(*, project: Project, member_id: int) -> ProjectMember:
+    member = (
+        ProjectMember.objects.select_related("user", "user__company")
+        .filter(project=project, pk=member_id)
+        .first()
+    )
+    if member is None:
+        raise NotFound("Member not found.")
+    return member

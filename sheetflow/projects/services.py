@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from sheetflow.accounts.models import Company, User
-from sheetflow.common.errors import Conflict, NotFound, ServiceError
+from sheetflow.common.errors import Conflict, ServiceError
 from sheetflow.projects.models import Level, Project, ProjectMember
 from sheetflow.projects.signals import project_created
 
@@ -70,7 +70,10 @@ def member_update(
     drawings: Level | None = None,
     connection_manager: Level | None = None,
 ) -> ProjectMember:
-    """Change a member's per-tool levels (a member from ``member_get`` of an allowed project)."""
+    """Change a member's per-tool levels.
+
+    Assumes the member came from ``selectors.member_get`` of a project the caller manages.
+    """
     if drawings is not None:
         member.drawings = Level(drawings)
     if connection_manager is not None:
@@ -82,14 +85,3 @@ def member_update(
 def member_remove(*, member: ProjectMember) -> None:
     """Remove a member from the directory (what they created stays); as ``member_update``."""
     member.delete()
-
-
-def member_get(*, project: Project, member_id: int) -> ProjectMember:
-    member = (
-        ProjectMember.objects.select_related("user", "user__company")
-        .filter(project=project, pk=member_id)
-        .first()
-    )
-    if member is None:
-        raise NotFound("Member not found.")
-    return member

@@ -101,7 +101,7 @@ def directory(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 def member_update(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
     project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
-    member = services.member_get(project=project, member_id=member_id)
+    member = selectors.member_get(project=project, member_id=member_id)
     form = MemberLevelsForm(request.POST)
     if not form.is_valid():
         raise ServiceError("Choose a valid level for each tool.", code="invalid_level")
@@ -130,7 +130,7 @@ def member_update(request: HttpRequest, project_id: int, member_id: int) -> Http
 @require_POST
 def member_remove(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
     project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
-    member = services.member_get(project=project, member_id=member_id)
+    member = selectors.member_get(project=project, member_id=member_id)
     services.member_remove(member=member)
     messages.success(request, f"{member.user.full_name} removed from the directory.")
     return redirect("projects:directory", project_id=project.pk)

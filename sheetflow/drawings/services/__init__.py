@@ -3,7 +3,6 @@
 from sheetflow.drawings.services.catalog import (
     area_create,
     area_delete,
-    area_get,
     area_update,
     discipline_delete,
     discipline_for,
@@ -11,7 +10,6 @@ from sheetflow.drawings.services.catalog import (
     discipline_set,
     set_create,
     set_delete,
-    set_get,
     set_get_or_create,
     set_update,
 )
@@ -41,8 +39,6 @@ from sheetflow.drawings.services.uploads import (
     upload_confirm,
     upload_create,
     upload_discard,
-    upload_get,
-    upload_sheet_get,
     uploads_expire,
 )
 
@@ -53,7 +49,6 @@ __all__ = [
     "UploadedFile",
     "area_create",
     "area_delete",
-    "area_get",
     "area_update",
     "discipline_delete",
     "discipline_for",
@@ -76,14 +71,11 @@ __all__ = [
     "revisions_unpublish",
     "set_create",
     "set_delete",
-    "set_get",
     "set_get_or_create",
     "set_update",
     "upload_apply_rule",
     "upload_confirm",
     "upload_create",
     "upload_discard",
-    "upload_get",
-    "upload_sheet_get",
     "uploads_expire",
 ]

@@ -35,22 +35,6 @@ def clean_text(value: str | None, *, field: str, max_length: int, required: bool
     return text
 
 
-def area_get(*, project: Project, area_id: int) -> Area:
-    """A live area of this project (an id from another project is simply not found)."""
-    area = Area.objects.filter(project=project, pk=area_id, deleted_at__isnull=True).first()
-    if area is None:
-        raise NotFound("Area not found in this project.", code="area_not_found")
-    return area
-
-
-def set_get(*, project: Project, set_id: int) -> DrawingSet:
-    """A live drawing set of this project."""
-    found = DrawingSet.objects.filter(project=project, pk=set_id, deleted_at__isnull=True).first()
-    if found is None:
-        raise NotFound("Drawing set not found in this project.", code="set_not_found")
-    return found
-
-
 def refuse_synced_catalog(item: Area | DrawingSet) -> None:
     """A connected area or set is read-only downstream while its project is still synced.
 

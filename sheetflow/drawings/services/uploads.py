@@ -6,7 +6,6 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from typing import IO
-from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -226,26 +225,6 @@ def learned_layout(project: Project) -> recognition.Layout | None:
     if number_at is None and title_at is None:
         return None
     return recognition.Layout(number_at=number_at, title_at=title_at, learned=True)
-
-
-def upload_get(*, project: Project, user: User, upload_uuid: UUID | str) -> Upload:
-    """A pending upload of this project made by this user."""
-    upload = (
-        Upload.objects.select_related("area", "drawing_set")
-        .filter(project=project, created_by=user, uuid=upload_uuid)
-        .first()
-    )
-    if upload is None:
-        raise NotFound("Upload not found (it may have been confirmed or discarded).")
-    return upload
-
-
-def upload_sheet_get(*, upload: Upload, index: int) -> UploadSheet:
-    """One sheet of an upload already fetched for its user (``upload_get``)."""
-    sheet = UploadSheet.objects.filter(upload=upload, index=index).first()
-    if sheet is None:
-        raise NotFound("No such sheet in this upload.")
-    return sheet
 
 
 def upload_discard(*, upload: Upload) -> None:
