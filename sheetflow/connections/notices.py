@@ -121,15 +121,9 @@ def announce_initial_complete(connection: Connection) -> None:
     signals.initial_sync_complete.send(sender=None, connection=connection)
 
 
-def new_copies_applied(items: list[NewCopies]) -> None:
-    """Windows created copies (called inside their transaction): record them all at once and
-    queue one task that tells each downstream."""
-    # Imported here: the tasks module runs the announcing (it imports this one), and the
-    # task must be queued inside the window's transaction, with the notices it names.
-    from sheetflow.connections.tasks import announce_new_copies_task
-
-    if not items:
-        return
+def record_new_copies(items: list[NewCopies]) -> list[int]:
+    """Record windows that created copies, all at once (inside their transaction); returns
+    the notices' ids for the task that announces them."""
     notices = NewSheetsNotice.objects.bulk_create(
         NewSheetsNotice(
             connection_id=item.connection_id,
@@ -140,9 +134,7 @@ def new_copies_applied(items: list[NewCopies]) -> None:
         )
         for item in items
     )
-    # Rendering messages and webhook bodies is left to the task, off the window's path; the
-    # database task backend commits the task with the notices (or neither).
-    announce_new_copies_task.enqueue([n.pk for n in notices])
+    return [n.pk for n in notices]
 
 
 def announce_notices(notice_ids: list[int]) -> int:

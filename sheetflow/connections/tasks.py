@@ -9,8 +9,9 @@ from django.dispatch import receiver
 from django_tasks import task
 
 from sheetflow.common.periodic import every
-from sheetflow.connections import notices
+from sheetflow.connections import notices, signals
 from sheetflow.connections.engine import runner, wakeups
+from sheetflow.connections.engine.applied import NewCopies
 from sheetflow.connections.models import Connection
 from sheetflow.drawings.signals import drawings_changed
 
@@ -20,6 +21,18 @@ def wake_downstreams(sender: Any, project_id: int, **kwargs: Any) -> None:
     """An upstream project committed a change: wake its connected downstreams, as one task."""
     if wakeups.has_downstreams(project_id):
         wake_upstream(project_id)
+
+
+@receiver(signals.copies_applied, dispatch_uid="sync-announce-new-copies")
+def announce_new_copies(sender: Any, items: list[NewCopies], **kwargs: Any) -> None:
+    """Windows created copies: record them and queue one task that tells each downstream.
+
+    Called inside the windows' transaction; rendering the messages and webhook bodies is left
+    to the task, off the sync path, and the database task backend commits the task with the
+    notices it names (or neither).
+    """
+    if items:
+        announce_new_copies_task.enqueue(notices.record_new_copies(items))
 
 
 def wake_upstream(upstream_id: int) -> bool:

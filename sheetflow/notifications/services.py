@@ -101,8 +101,10 @@ def distribution_list_update(
 ) -> DistributionList:
     """Choose who a project's list notifies: all admins, or specific eligible users.
 
-    Assumes the caller may change the project's lists (connection settings) and that the users
-    exist (``notifications.list_choice`` reads them); refuses users who are not eligible.
+    Assumes the users exist (``notifications.list_choice`` reads them); refuses users who
+    are not eligible.
+
+    Needs ``connections.settings`` on the project, checked by the caller.
     """
     kind, mode = ListKind(kind), ListMode(mode)
     chosen = {u.pk for u in users}

@@ -11,7 +11,10 @@ from sheetflow.projects.signals import project_created
 
 
 def project_create(*, company: Company, name: str, code: str, is_active: bool = True) -> Project:
-    """Create a project of a company (other apps add their defaults on `project_created`)."""
+    """Create a project of a company (other apps add their defaults on `project_created`).
+
+    Needs ``project.create`` in the company, checked by the caller.
+    """
     name, code = name.strip(), code.strip()
     if not name or not code:
         raise ServiceError("A project needs a name and a code.", code="invalid")
@@ -31,7 +34,10 @@ def project_create(*, company: Company, name: str, code: str, is_active: bool = 
 def project_update(
     *, project: Project, name: str | None = None, is_active: bool | None = None
 ) -> Project:
-    """Rename a project or (de)activate it (the caller checked the user may edit it)."""
+    """Rename a project or (de)activate it.
+
+    Needs ``project.edit`` on the project, checked by the caller.
+    """
     if name is not None:
         if not name.strip():
             raise ServiceError("A project needs a name.", code="invalid")
@@ -49,7 +55,10 @@ def member_add(
     drawings: Level = Level.READ_ONLY,
     connection_manager: Level = Level.NONE,
 ) -> ProjectMember:
-    """Add a user (of any company) to a project's directory (the caller checked who may)."""
+    """Add a user (of any company) to a project's directory.
+
+    Needs ``directory.manage`` on the project, checked by the caller.
+    """
     if not user.is_active:
         raise ServiceError("That user is deactivated.", code="user_inactive")
     try:
@@ -72,7 +81,8 @@ def member_update(
 ) -> ProjectMember:
     """Change a member's per-tool levels.
 
-    Assumes the member came from ``selectors.member_get`` of a project the caller manages.
+    Needs ``directory.manage`` on the project, checked by the caller, and a member from
+    ``selectors.member_get`` of that project.
     """
     if drawings is not None:
         member.drawings = Level(drawings)
@@ -83,5 +93,8 @@ def member_update(
 
 
 def member_remove(*, member: ProjectMember) -> None:
-    """Remove a member from the directory (what they created stays); as ``member_update``."""
+    """Remove a member from the directory (what they created stays); as ``member_update``.
+
+    Needs ``directory.manage`` on the project, checked by the caller.
+    """
     member.delete()

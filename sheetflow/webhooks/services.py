@@ -43,7 +43,10 @@ def _clean(url: str, events: Iterable[str], description: str) -> tuple[str, list
 def endpoint_create(
     *, user: User, project: Project, url: str, events: Iterable[str], description: str = ""
 ) -> tuple[Endpoint, str]:
-    """Add an endpoint; returns it and its secret (shown this once)."""
+    """Add an endpoint; returns it and its secret (shown this once).
+
+    Needs ``webhooks.manage`` on the project, checked by the caller.
+    """
     url, chosen, description = _clean(url, events, description)
     with transaction.atomic():
         if Endpoint.objects.filter(project=project).count() >= MAX_ENDPOINTS:
@@ -72,8 +75,7 @@ def endpoint_update(
 ) -> Endpoint:
     """Edit an endpoint; turning a disabled one back on clears its failure record.
 
-    Like every service here, takes an endpoint the caller already fetched for a user allowed
-    to manage the project's webhooks.
+    Needs ``webhooks.manage`` on the project, checked by the caller.
     """
     new_url, chosen, text = _clean(
         endpoint.url if url is None else url,
@@ -91,7 +93,10 @@ def endpoint_update(
 
 
 def endpoint_rotate_secret(*, endpoint: Endpoint) -> str:
-    """A new secret, effective for every delivery sent from now on; returned this once."""
+    """A new secret, effective for every delivery sent from now on; returned this once.
+
+    Needs ``webhooks.manage`` on the project, checked by the caller.
+    """
     secret = new_secret()
     Endpoint.objects.filter(pk=endpoint.pk).update(secret=secret, secret_rotated_at=timezone.now())
     endpoint.secret = secret
@@ -99,12 +104,18 @@ def endpoint_rotate_secret(*, endpoint: Endpoint) -> str:
 
 
 def endpoint_delete(*, endpoint: Endpoint) -> None:
-    """Remove the endpoint and its delivery log."""
+    """Remove the endpoint and its delivery log.
+
+    Needs ``webhooks.manage`` on the project, checked by the caller.
+    """
     endpoint.delete()
 
 
 def endpoint_send_test(*, user: User, endpoint: Endpoint) -> Event:
-    """Queue a `ping` event to this endpoint alone (sent by the worker, like any other)."""
+    """Queue a `ping` event to this endpoint alone (sent by the worker, like any other).
+
+    Needs ``webhooks.manage`` on the project, checked by the caller.
+    """
     if not endpoint.is_active:
         raise ServiceError("Turn the endpoint on before sending a test event.", code="disabled")
     data = {

@@ -4,7 +4,8 @@ per downstream, exactly once even when the announcing worker dies mid-batch."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -20,8 +21,7 @@ from django_tasks_db.models import DBTaskResult
 from sheetflow.accounts.models import User
 from sheetflow.accounts.services import company_create, user_create
 from sheetflow.common.workers import beat, requeue_abandoned
-from sheetflow.connections import notices
-from sheetflow.connections.engine import runner
+from sheetflow.connections import notices, signals, tasks
 from sheetflow.connections.engine.applied import NewCopies
 from sheetflow.connections.models import Connection, NewSheetsNotice
 from sheetflow.connections.tasks import announce_new_copies_task
@@ -69,19 +69,37 @@ def announce_tasks() -> list[DBTaskResult]:
     return list(DBTaskResult.objects.filter(task_path__endswith="announce_new_copies_task"))
 
 
-def one_call_for_all(
-    trades: list[tuple[Connection, User]], monkeypatch: pytest.MonkeyPatch
-) -> list[NewCopies]:
+@contextmanager
+def windows_heard(*, announced: bool) -> Iterator[list[list[NewCopies]]]:
+    """The engine's reports of windows that made copies, one list per report; with
+    ``announced`` False the tasks module does not hear them (nothing is recorded)."""
+    calls: list[list[NewCopies]] = []
+
+    def hear(sender: object, items: list[NewCopies], **kwargs: object) -> None:
+        calls.append(items)
+
+    uid = "sync-announce-new-copies"
+    if not announced:
+        signals.copies_applied.disconnect(dispatch_uid=uid)
+    signals.copies_applied.connect(hear, dispatch_uid="test-hear")
+    try:
+        yield calls
+    finally:
+        signals.copies_applied.disconnect(dispatch_uid="test-hear")
+        if not announced:
+            signals.copies_applied.connect(tasks.announce_new_copies, dispatch_uid=uid)
+
+
+def one_call_for_all(trades: list[tuple[Connection, User]]) -> list[NewCopies]:
     """Sync every trade, but report their windows the way one window over all of them does:
     a single call carrying every downstream's new copies, inside one transaction."""
-    items: list[NewCopies] = []
-    monkeypatch.setattr(runner, "new_copies_applied", items.extend)
-    for connection, _ in trades:
-        sync(connection)
-    monkeypatch.undo()
+    with windows_heard(announced=False) as calls:
+        for connection, _ in trades:
+            sync(connection)
+    items = [item for call in calls for item in call]
     assert len(items) == len(trades)
     with transaction.atomic():
-        notices.new_copies_applied(items)
+        tasks.announce_new_copies(sender=None, items=items)
     return items
 
 
@@ -101,13 +119,13 @@ def assert_one_message_each(cast: Cast, trades: list[tuple[Connection, User]]) -
 
 @pytest.mark.django_db
 def test_one_call_for_many_downstreams_queues_one_task_and_tells_each_downstream_once(
-    cast: Cast, drain_tasks: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+    cast: Cast, drain_tasks: Callable[..., int]
 ) -> None:
     trades = connect_trades(cast, TRADES)
     drain_tasks()
     DBTaskResult.objects.all().delete()
     publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=NEW)
-    one_call_for_all(trades, monkeypatch)
+    one_call_for_all(trades)
     [task] = announce_tasks()
     assert task.status == TaskResultStatus.READY
     assert len(task.args_kwargs["args"][0]) == TRADES
@@ -119,22 +137,16 @@ def test_one_call_for_many_downstreams_queues_one_task_and_tells_each_downstream
 
 @pytest.mark.django_db
 def test_the_engine_queues_one_announcing_task_per_call_and_nothing_for_the_upstream(
-    cast: Cast, drain_tasks: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+    cast: Cast, drain_tasks: Callable[..., int]
 ) -> None:
     trades = connect_trades(cast, 3)
     drain_tasks()
     DBTaskResult.objects.all().delete()
-    calls: list[int] = []
-
-    def counted(items: list[NewCopies]) -> None:
-        calls.append(len(items))
-        notices.new_copies_applied(items)
-
-    monkeypatch.setattr(runner, "new_copies_applied", counted)
-    publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=NEW)
-    mail.outbox.clear()
-    settle(drain_tasks)
-    assert sum(calls) == 3 and len(announce_tasks()) == len(calls)
+    with windows_heard(announced=True) as calls:
+        publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=NEW)
+        mail.outbox.clear()
+        settle(drain_tasks)
+    assert sum(map(len, calls)) == 3 and len(announce_tasks()) == len(calls)
     assert_one_message_each(cast, trades)
     assert not Notification.objects.filter(user=cast.gc_pm, event__startswith="sync_").exists()
 
@@ -153,7 +165,7 @@ def test_a_worker_dying_mid_batch_leaves_no_duplicate_and_no_gap(
     drain_tasks()
     DBTaskResult.objects.all().delete()
     publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=NEW)
-    one_call_for_all(trades, monkeypatch)
+    one_call_for_all(trades)
     mail.outbox.clear()
 
     # A worker takes the task and dies in its third transaction (three windows each).
@@ -223,7 +235,7 @@ def test_two_runs_at_once_announce_each_window_once(
     trades = connect_trades(cast, 4)
     drain_tasks()
     publish_sheets(cast.gc_project, cast.gc_pm, 3, numbers=NEW)
-    one_call_for_all(trades, monkeypatch)
+    one_call_for_all(trades)
     [task] = announce_tasks()
     ids = task.args_kwargs["args"][0]
     mail.outbox.clear()

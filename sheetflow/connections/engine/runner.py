@@ -34,13 +34,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from sheetflow.common.retry import retry_deadlocks
+from sheetflow.connections import signals
 from sheetflow.connections.engine.applied import NewCopies
 from sheetflow.connections.models import Connection, State, SyncRun
-from sheetflow.connections.notices import (
-    LISTED,
-    announce_initial_complete,
-    new_copies_applied,
-)
+from sheetflow.connections.notices import LISTED, announce_initial_complete
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Revision
 from sheetflow.drawings.services.replicas import Applied, GroupWindow, apply_window
@@ -290,7 +287,7 @@ def _apply_group_window(
             if not m.initial and applied[m.downstream_id].created
         ]
         if told:
-            new_copies_applied(told)
+            signals.copies_applied.send(sender=None, items=told)
         if initial and hi >= high:
             done = [m.connection_id for m in initial]
             Connection.objects.filter(pk__in=done).update(initial_done_at=now)

@@ -1,4 +1,9 @@
-"""Writes for the drawings tool (one module per feature, re-exported here)."""
+"""Writes for the drawings tool (one module per feature, re-exported here).
+
+Like every app's services, these trust their caller on who may act: pages and the API fetch
+the project with ``project_get`` for the action a service names in its docstring ("Needs
+…"), and objects inside it through selectors. A service checks the business rules only.
+"""
 
 from sheetflow.drawings.services.catalog import (
     area_create,

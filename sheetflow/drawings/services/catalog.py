@@ -67,7 +67,10 @@ def _name_taken(
 
 
 def area_create(*, project: Project, name: str) -> Area:
-    """Add a drawing area to a project."""
+    """Add a drawing area to a project.
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     name = clean_text(name, field="Area name", max_length=NAME_MAX, required=True)
     with sequence.changing(project.pk):
         if _name_taken(Area, project, name, None):
@@ -79,7 +82,10 @@ def area_create(*, project: Project, name: str) -> Area:
 
 
 def area_update(*, area: Area, name: str | None = None, position: int | None = None) -> Area:
-    """Rename or reorder an area (a connected area keeps its upstream name)."""
+    """Rename or reorder an area (a connected area keeps its upstream name).
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     if name is not None and name != area.name:
         refuse_synced_catalog(area)
     with sequence.changing(area.project_id):
@@ -96,7 +102,10 @@ def area_update(*, area: Area, name: str | None = None, position: int | None = N
 
 
 def area_delete(*, area: Area) -> None:
-    """Delete an empty area (tombstone); a project keeps at least one."""
+    """Delete an empty area (tombstone); a project keeps at least one.
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     refuse_synced_catalog(area)
     with sequence.changing(area.project_id):
         live = Area.objects.select_for_update().filter(
@@ -112,7 +121,10 @@ def area_delete(*, area: Area) -> None:
 
 
 def set_create(*, project: Project, name: str, date: dt.date | None = None) -> DrawingSet:
-    """Add a drawing set (e.g. "IFC") to a project."""
+    """Add a drawing set (e.g. "IFC") to a project.
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     name = clean_text(name, field="Set name", max_length=NAME_MAX, required=True)
     with sequence.changing(project.pk):
         if _name_taken(DrawingSet, project, name, None):
@@ -135,7 +147,10 @@ def set_get_or_create(*, project: Project, name: str, date: dt.date | None = Non
 def set_update(
     *, drawing_set: DrawingSet, name: str | None = None, date: dt.date | None = None
 ) -> DrawingSet:
-    """Rename a set or change its date."""
+    """Rename a set or change its date.
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     if (name is not None and name != drawing_set.name) or (
         date is not None and date != drawing_set.date
     ):
@@ -154,7 +169,10 @@ def set_update(
 
 
 def set_delete(*, drawing_set: DrawingSet) -> None:
-    """Delete a set no live revision belongs to (tombstone)."""
+    """Delete a set no live revision belongs to (tombstone).
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     refuse_synced_catalog(drawing_set)
     with sequence.changing(drawing_set.project_id):
         if Revision.objects.filter(drawing_set=drawing_set, deleted_at__isnull=True).exists():
@@ -168,7 +186,10 @@ _PREFIX_RE = re.compile(r"^[A-Z]{1,10}$")
 
 
 def discipline_set(*, project: Project, prefix: str, name: str) -> Discipline:
-    """Map a number prefix (e.g. "FP") to a discipline name, replacing any earlier mapping."""
+    """Map a number prefix (e.g. "FP") to a discipline name, replacing any earlier mapping.
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     prefix = (prefix or "").strip().upper()
     if not _PREFIX_RE.match(prefix):
         raise ServiceError("A prefix is 1 to 10 letters.", code="invalid_prefix")
@@ -180,7 +201,10 @@ def discipline_set(*, project: Project, prefix: str, name: str) -> Discipline:
 
 
 def discipline_delete(*, project: Project, prefix: str) -> None:
-    """Remove a prefix from the map."""
+    """Remove a prefix from the map.
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     deleted, _ = Discipline.objects.filter(project=project, prefix=prefix.upper()).delete()
     if not deleted:
         raise NotFound("No such prefix.")

@@ -73,6 +73,8 @@ def upload_apply_rule(
     """Take ``field`` of every other sheet from where the corrected sheet shows ``value``.
 
     The place is remembered as the project's title-block layout for its next uploads.
+
+    Needs ``drawings.upload`` on the project, checked by the caller.
     """
     if field not in FIELDS:
         raise ServiceError("Only numbers and titles have a rule.", code="invalid")
@@ -127,7 +129,10 @@ def layout_save(
     number: tuple[float, float] | None = None,
     title: tuple[float, float] | None = None,
 ) -> TitleBlockLayout:
-    """Remember where this project's sheets carry their number and/or title."""
+    """Remember where this project's sheets carry their number and/or title.
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     for point in (number, title):
         if point is not None and not all(0.0 <= v <= 1.0 for v in point):
             raise ServiceError("Positions are fractions of the page (0 to 1).", code="invalid")
@@ -144,5 +149,8 @@ def layout_save(
 
 
 def layout_reset(*, project: Project) -> None:
-    """Forget the project's title-block layout: recognition starts from the sheets again."""
+    """Forget the project's title-block layout: recognition starts from the sheets again.
+
+    Needs ``drawings.manage`` on the project, checked by the caller.
+    """
     TitleBlockLayout.objects.filter(project=project).delete()

@@ -174,7 +174,10 @@ def drawings_publish_pending(
     drawing_ids: Iterable[int] = (),
     matching: QuerySet[Drawing] | None = None,
 ) -> PublishReport:
-    """Publish each drawing's pending revision (its newest, when unpublished), with a report."""
+    """Publish each drawing's pending revision (its newest, when unpublished), with a report.
+
+    Needs ``drawings.publish`` on the project, checked by the caller.
+    """
     return _per_drawing(
         user=user,
         project_id=project_id,
@@ -193,7 +196,10 @@ def drawings_unpublish_current(
     drawing_ids: Iterable[int] = (),
     matching: QuerySet[Drawing] | None = None,
 ) -> PublishReport:
-    """Unpublish the current (latest published) revision of each drawing, with a report."""
+    """Unpublish the current (latest published) revision of each drawing, with a report.
+
+    Needs ``drawings.publish`` on the project, checked by the caller.
+    """
     return _per_drawing(
         user=user,
         project_id=project_id,
@@ -208,7 +214,10 @@ def drawings_unpublish_current(
 def revisions_set_published(
     *, user: User, project_id: int, revision_ids: Iterable[int], published: bool
 ) -> PublishReport:
-    """Publish or unpublish exactly these revisions of a project, with a report."""
+    """Publish or unpublish exactly these revisions of a project, with a report.
+
+    Needs ``drawings.publish`` on the project, checked by the caller.
+    """
     ids = _unique(revision_ids)
     report = PublishReport()
     with sequence.changing(project_id):
@@ -244,7 +253,10 @@ def queue_publish(
     expected: int | None = None,
 ) -> PublishReport:
     """Publish the review queue's revisions that match (all of them, across pages), or those
-    of ``revision_ids`` among them; refuses when ``expected`` no longer matches the count."""
+    of ``revision_ids`` among them; refuses when ``expected`` no longer matches the count.
+
+    Needs ``drawings.publish`` on the project, checked by the caller.
+    """
     report = PublishReport()
     with sequence.changing(project.pk):
         qs = review.waiting(project=project, filters=filters).select_related("drawing")

@@ -105,12 +105,18 @@ def _live(revisions: Iterable[Revision]) -> list[Revision]:
 
 
 def revisions_publish(*, user: User, revisions: Iterable[Revision]) -> int:
-    """Publish revisions; a newer revision of an obsolete drawing makes it active again."""
+    """Publish revisions; a newer revision of an obsolete drawing makes it active again.
+
+    Needs ``drawings.publish`` on the project, checked by the caller.
+    """
     return _set_published(user=user, revisions=revisions, published=True)
 
 
 def revisions_unpublish(*, user: User, revisions: Iterable[Revision]) -> int:
-    """Unpublish revisions (they stay, with a new change_seq, visible to admins only)."""
+    """Unpublish revisions (they stay, with a new change_seq, visible to admins only).
+
+    Needs ``drawings.publish`` on the project, checked by the caller.
+    """
     return _set_published(user=user, revisions=revisions, published=False)
 
 
@@ -178,7 +184,10 @@ def revision_update(
     drawing_set: DrawingSet | bool | None = False,
     title: str | None = None,
 ) -> Revision:
-    """Edit a revision's metadata (``drawing_set=None`` clears the set; False leaves it)."""
+    """Edit a revision's metadata (``drawing_set=None`` clears the set; False leaves it).
+
+    Needs ``drawings.edit`` on the project, checked by the caller.
+    """
     drawing = revision.drawing
     if revision.upstream_uuid is not None:
         refuse_synced(drawing)
@@ -228,7 +237,10 @@ def revision_update(
 
 
 def revision_delete(*, revision: Revision) -> None:
-    """Delete a revision (tombstone); a drawing left without revisions is deleted too."""
+    """Delete a revision (tombstone); a drawing left without revisions is deleted too.
+
+    Needs ``drawings.edit`` on the project, checked by the caller.
+    """
     if revision.upstream_uuid is not None:
         refuse_synced(revision.drawing)
     with sequence.changing(revision.project_id):
@@ -264,7 +276,10 @@ def drawing_update(
     status: str | None = None,
     position: int | None = None,
 ) -> Drawing:
-    """Edit a drawing's metadata (refused for synced fields of a connected drawing)."""
+    """Edit a drawing's metadata (refused for synced fields of a connected drawing).
+
+    Needs ``drawings.edit`` on the project, checked by the caller.
+    """
     if any(v is not None for v in (number, title, discipline, area, status, position)):
         refuse_synced(drawing)
     if number is not None:
@@ -322,7 +337,10 @@ def _retitle_shown_revision(drawing: Drawing) -> None:
 
 
 def drawing_delete(*, drawing: Drawing) -> None:
-    """Delete a drawing and its revisions (tombstones with new change_seq numbers)."""
+    """Delete a drawing and its revisions (tombstones with new change_seq numbers).
+
+    Needs ``drawings.edit`` on the project, checked by the caller.
+    """
     if drawing.upstream_uuid is not None:
         refuse_synced(drawing)
     now = timezone.now()

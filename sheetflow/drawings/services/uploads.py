@@ -118,6 +118,8 @@ def upload_create(
 
     Every file is checked before anything is stored: a refused upload leaves no rows and
     no blobs behind.
+
+    Needs ``drawings.upload`` on the project, checked by the caller.
     """
     if area.project_id != project.pk or area.deleted_at is not None:
         raise NotFound("Area not found in this project.", code="area_not_found")
@@ -230,7 +232,9 @@ def learned_layout(project: Project) -> recognition.Layout | None:
 def upload_discard(*, upload: Upload) -> None:
     """Drop a pending upload (its sheet blobs go with the next purge).
 
-    Assumes the upload came from ``upload_get`` for the acting user.
+    Assumes the upload came from ``selectors.upload_get`` for the acting user.
+
+    Needs ``drawings.upload`` on the project, checked by the caller.
     """
     upload.delete()
 
@@ -242,6 +246,8 @@ def upload_confirm(
 
     An existing number in the upload's area becomes a new revision of that drawing.
     Thumbnails are rendered afterwards by a task.
+
+    Needs ``drawings.upload`` on the project, checked by the caller.
     """
     from sheetflow.drawings.tasks import render_revision
 
