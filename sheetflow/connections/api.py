@@ -181,7 +181,9 @@ def _connection(request: HttpRequest, connection_id: int) -> Connection:
 )
 def project_connections(request: HttpRequest, project_id: int) -> object:
     """The project's upstream, its downstream projects, requests to review, ended ones."""
-    project = project_get(request_user(request), project_id, Action.CONNECTIONS_VIEW)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.CONNECTIONS_VIEW
+    )
     return selectors.connections_of(project=project)
 
 
@@ -199,7 +201,9 @@ def downstream_connections(
     pending, connected, rejected, cancelled, undone or disconnected)."""
     if state is not None and state not in State.values:
         raise Invalid(f"state: must be one of {', '.join(State.values)}")
-    project = project_get(request_user(request), project_id, Action.CONNECTIONS_VIEW)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.CONNECTIONS_VIEW
+    )
     qs = selectors.connections_queryset(project=project).filter(upstream=project)
     return qs.filter(state=state) if state else qs
 
@@ -211,7 +215,9 @@ def downstream_connections(
 @paginate(Pagination)
 def connectable_upstreams(request: HttpRequest, project_id: int) -> object:
     """Projects this project may be connected to by you (the wizard's picker)."""
-    project = project_get(request_user(request), project_id, Action.CONNECTIONS_CONNECT)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.CONNECTIONS_CONNECT
+    )
     return selectors.connectable_upstreams(user=request_user(request), downstream=project)
 
 
@@ -372,7 +378,9 @@ def _list_out(project: Project, kind: ListKind) -> dict[str, object]:
 )
 def distribution_lists(request: HttpRequest, project_id: int) -> object:
     """Who hears about connection events and about new drawings from upstream."""
-    project = project_get(request_user(request), project_id, Action.CONNECTIONS_SETTINGS)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.CONNECTIONS_SETTINGS
+    )
     return [_list_out(project, ListKind.CONNECTION), _list_out(project, ListKind.DRAWINGS)]
 
 
@@ -382,7 +390,9 @@ def distribution_lists(request: HttpRequest, project_id: int) -> object:
 )
 def distribution_lists_update(request: HttpRequest, project_id: int, payload: ListsIn) -> object:
     """Set either list to all admins or to specific (eligible) users."""
-    project = project_get(request_user(request), project_id, Action.CONNECTIONS_SETTINGS)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.CONNECTIONS_SETTINGS
+    )
     for kind, data in (
         (ListKind.CONNECTION, payload.connection),
         (ListKind.DRAWINGS, payload.drawings),

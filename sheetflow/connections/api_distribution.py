@@ -28,7 +28,7 @@ ERRORS = errors(401, 403, 404, 422)
 
 def _project(request: HttpRequest, project_id: int) -> Project:
     user = request_user(request)
-    return project_get(user, project_id, Action.DISTRIBUTION_VIEW)
+    return project_get(user=user, project_id=project_id, action=Action.DISTRIBUTION_VIEW)
 
 
 class CellOut(Schema):
@@ -141,7 +141,7 @@ def _cell(cell: dist.Cell) -> dict[str, object]:
 def revision_distribution(request: HttpRequest, project_id: int, revision_id: int) -> object:
     """Each downstream project: when it received this revision, and whether it published it."""
     project = _project(request, project_id)
-    revision = dist.distributed_revision_get(project, revision_id)
+    revision = dist.distributed_revision_get(project=project, revision_id=revision_id)
     return [
         {**_cell(cell), "downstream": conn.downstream}
         for conn, cell in dist.revision_rows(project, revision)
@@ -166,7 +166,7 @@ def downstream_distribution(request: HttpRequest, project_id: int) -> object:
 def downstream_unpublished(request: HttpRequest, project_id: int, connection_id: int) -> object:
     """What one downstream has received and not published yet, oldest first."""
     project = _project(request, project_id)
-    conn = dist.downstream_connection_get(project, connection_id)
+    conn = dist.downstream_connection_get(project=project, connection_id=connection_id)
     source = Revision.objects.filter(project=project, uuid=OuterRef("upstream_uuid")).values("pk")
     return (
         dist.unpublished_of(conn)

@@ -217,7 +217,7 @@ def summary(project: Project, revision: Revision) -> Summary | None:
     return Summary(published=published, total=len(live))
 
 
-def distributed_revision_get(project: Project, revision_id: int) -> Revision:
+def distributed_revision_get(*, project: Project, revision_id: int) -> Revision:
     """One of the project's own (not copied) live revisions, for its distribution view."""
     revision = (
         Revision.objects.select_related("drawing")
@@ -231,7 +231,7 @@ def distributed_revision_get(project: Project, revision_id: int) -> Revision:
     return revision
 
 
-def downstream_connection_get(project: Project, connection_id: int) -> Connection:
+def downstream_connection_get(*, project: Project, connection_id: int) -> Connection:
     """One of the project's downstream connections shown in its distribution view."""
     conn = (
         Connection.objects.select_related("downstream__company")

@@ -130,7 +130,7 @@ def connection_pair_get(
     404 for a project the user cannot see; 403 without admin on the downstream's Connection
     Manager, or without read access to drawings in both projects.
     """
-    downstream = project_get(user, downstream_id)
+    downstream = project_get(user=user, project_id=downstream_id)
     if not can(user, downstream, Action.CONNECTIONS_CONNECT):
         raise Forbidden(
             "You need admin on this project's Connection Manager to connect it upstream."

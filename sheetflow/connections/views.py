@@ -49,7 +49,7 @@ def _actions(user: User, connection: Connection) -> dict[str, Any]:
 @require_safe
 def index(request: HttpRequest, project_id: int) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.CONNECTIONS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.CONNECTIONS_VIEW)
     data = selectors.connections_of(project=project)
     selectors.prime_permissions(
         user=user,
@@ -77,7 +77,7 @@ def index(request: HttpRequest, project_id: int) -> HttpResponse:
 def connect(request: HttpRequest, project_id: int) -> HttpResponse:
     """The Connect upstream wizard: 1 company & project, 2 considerations, 3 connect."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.CONNECTIONS_CONNECT)
+    project = project_get(user=user, project_id=project_id, action=Action.CONNECTIONS_CONNECT)
     choices = selectors.upstream_choices(user=user, downstream=project)
     by_id = {p.pk: p for _, _, projects in choices for p in projects}
     source = request.POST if request.method == "POST" else request.GET
@@ -120,7 +120,7 @@ def connect(request: HttpRequest, project_id: int) -> HttpResponse:
 
 def _get(request: HttpRequest, project_id: int, connection_id: int) -> tuple[Project, Connection]:
     user = request_user(request)
-    project = project_get(user, project_id, Action.CONNECTIONS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.CONNECTIONS_VIEW)
     return project, selectors.connection_get(
         user=user, connection_id=connection_id, project=project
     )
@@ -296,7 +296,7 @@ def disconnect(request: HttpRequest, project_id: int, connection_id: int) -> Htt
 def list_settings(request: HttpRequest, project_id: int) -> HttpResponse:
     """The project's Connection Manager distribution list and drawings notification list."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.CONNECTIONS_SETTINGS)
+    project = project_get(user=user, project_id=project_id, action=Action.CONNECTIONS_SETTINGS)
     error, status = None, 200
     if request.method == "POST":
         kind = request.POST.get("kind", "")

@@ -28,7 +28,9 @@ MATRIX_CELLS = 2_500
 
 
 def _project(request: HttpRequest, project_id: int) -> Project:
-    return project_get(request_user(request), project_id, Action.DISTRIBUTION_VIEW)
+    return project_get(
+        user=request_user(request), project_id=project_id, action=Action.DISTRIBUTION_VIEW
+    )
 
 
 def filters_from(params: Any) -> dist.MatrixFilters:
@@ -62,7 +64,7 @@ def overview(request: HttpRequest, project_id: int) -> HttpResponse:
 def revision(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
     """One upstream revision: each downstream with received, published and by whom."""
     project = _project(request, project_id)
-    rev = dist.distributed_revision_get(project, revision_id)
+    rev = dist.distributed_revision_get(project=project, revision_id=revision_id)
     rows = dist.revision_rows(project, rev)
     live = [cell for _, cell in rows if cell.status != dist.Status.DISCONNECTED]
     return render(
@@ -84,7 +86,7 @@ def revision(request: HttpRequest, project_id: int, revision_id: int) -> HttpRes
 def downstream(request: HttpRequest, project_id: int, connection_id: int) -> HttpResponse:
     """What one downstream has not published yet, oldest first."""
     project = _project(request, project_id)
-    conn = dist.downstream_connection_get(project, connection_id)
+    conn = dist.downstream_connection_get(project=project, connection_id=connection_id)
     page = Paginator(dist.unpublished_of(conn), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

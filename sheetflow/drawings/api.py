@@ -55,7 +55,7 @@ P = "/projects/{project_id}"
 
 
 def _project(request: HttpRequest, project_id: int, action: Action) -> Project:
-    return project_get(request_user(request), project_id, action)
+    return project_get(user=request_user(request), project_id=project_id, action=action)
 
 
 # --- drawing log and drawings -------------------------------------------------------------

@@ -54,7 +54,7 @@ class ComparisonOut(Schema):
 
 def _pair(request: HttpRequest, project_id: int, pair: PairIn) -> tuple[Revision, Revision]:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     rev_a = selectors.revision_get(user=user, project=project, revision_id=pair.a)
     rev_b = selectors.revision_get(user=user, project=project, revision_id=pair.b)
     if rev_a.drawing_id != rev_b.drawing_id:

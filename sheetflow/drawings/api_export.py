@@ -20,7 +20,9 @@ def log_csv(
     request: HttpRequest, project_id: int, filters: Query[LogQuery]
 ) -> StreamingHttpResponse:
     """The drawing log as CSV: exactly the drawings the same filters list, in the same order."""
-    project = project_get(request_user(request), project_id, Action.DRAWINGS_VIEW)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DRAWINGS_VIEW
+    )
     return csv_response(request_user(request), project, filters.to_filters())
 
 
@@ -32,7 +34,9 @@ def current_set_zip(
 ) -> StreamingHttpResponse:
     """The current set (latest published revision of each drawing the filters show) as a zip
     of PDFs named "A-101 - First Floor Plan.pdf"; 400 export_too_large past the bounds."""
-    project = project_get(request_user(request), project_id, Action.DRAWINGS_VIEW)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DRAWINGS_VIEW
+    )
     log = selectors.drawing_log(
         user=request_user(request), project=project, filters=filters.to_filters()
     )

@@ -135,7 +135,9 @@ def _batch(b: dict[str, Any]) -> dict[str, Any]:
 @paginate(Pagination)
 def queue_list(request: HttpRequest, project_id: int, query: Query[QueueQuery]) -> object:
     """Connected revisions waiting for review here, newest batch first, with what changed."""
-    project = project_get(request_user(request), project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DRAWINGS_VIEW_UNPUBLISHED
+    )
     qs = review.waiting(project=project, filters=_filters(query.batch, query.q)).select_related(
         "drawing", "drawing__current_revision", "drawing_set"
     )
@@ -146,7 +148,9 @@ def queue_list(request: HttpRequest, project_id: int, query: Query[QueueQuery]) 
 @paginate(Pagination)
 def queue_batches(request: HttpRequest, project_id: int) -> object:
     """The sync batches that still have sheets waiting, newest first."""
-    project = project_get(request_user(request), project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DRAWINGS_VIEW_UNPUBLISHED
+    )
     return Mapped(review.batches(project=project), _batch)
 
 
@@ -154,7 +158,9 @@ def queue_batches(request: HttpRequest, project_id: int) -> object:
 @paginate(Pagination)
 def queue_withdrawn(request: HttpRequest, project_id: int) -> object:
     """Connected copies their upstream withdrew before they were published here."""
-    project = project_get(request_user(request), project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DRAWINGS_VIEW_UNPUBLISHED
+    )
     qs = review.withdrawn(project=project).select_related(
         "drawing__current_revision", "drawing_set"
     )
@@ -165,7 +171,9 @@ def queue_withdrawn(request: HttpRequest, project_id: int) -> object:
 def queue_publish(request: HttpRequest, project_id: int, payload: QueuePublishIn) -> object:
     """Publish from the queue: the given revisions, a batch, or everything matching (across
     pages; pass ``expected_count`` to refuse if the queue changed since you counted)."""
-    project = project_get(request_user(request), project_id, Action.DRAWINGS_PUBLISH)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DRAWINGS_PUBLISH
+    )
     return report_out(
         services.queue_publish(
             user=request_user(request),

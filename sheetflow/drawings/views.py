@@ -106,7 +106,7 @@ def log_filters(params: Any) -> selectors.LogFilters:
 @require_safe
 def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     admin = selectors.sees_unpublished(user, project)
     params = request.GET
     filters = log_filters(params)
@@ -143,7 +143,7 @@ def drawing_log(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def drawing_detail(request: HttpRequest, project_id: int, drawing_id: int) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
     areas = selectors.areas(project=project)
     initial = {
@@ -156,7 +156,7 @@ def drawing_detail(request: HttpRequest, project_id: int, drawing_id: int) -> Ht
     }
     form = DrawingForm(request.POST or None, areas=areas, initial=initial)
     if request.method == "POST":
-        project_get(user, project_id, Action.DRAWINGS_EDIT)
+        project_get(user=user, project_id=project_id, action=Action.DRAWINGS_EDIT)
         if form.is_valid():
             try:
                 services.drawing_update(drawing=drawing, **form.cleaned_data)
@@ -181,7 +181,7 @@ def drawing_detail(request: HttpRequest, project_id: int, drawing_id: int) -> Ht
 @require_POST
 def drawing_delete(request: HttpRequest, project_id: int, drawing_id: int) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_EDIT)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_EDIT)
     drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
     try:
         services.drawing_delete(drawing=drawing)
@@ -196,7 +196,7 @@ def drawing_delete(request: HttpRequest, project_id: int, drawing_id: int) -> Ht
 @require_http_methods(["GET", "POST"])
 def revision_detail(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
     sets = selectors.drawing_sets(project=project)
     initial = {
@@ -208,7 +208,7 @@ def revision_detail(request: HttpRequest, project_id: int, revision_id: int) -> 
     }
     form = RevisionForm(request.POST or None, sets=sets, initial=initial)
     if request.method == "POST":
-        project_get(user, project_id, Action.DRAWINGS_EDIT)
+        project_get(user=user, project_id=project_id, action=Action.DRAWINGS_EDIT)
         if form.is_valid():
             try:
                 services.revision_update(revision=revision, **form.cleaned_data)
@@ -232,7 +232,7 @@ def revision_detail(request: HttpRequest, project_id: int, revision_id: int) -> 
 @require_POST
 def revision_delete(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_EDIT)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_EDIT)
     revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
     try:
         services.revision_delete(revision=revision)
@@ -251,7 +251,7 @@ def revision_download(
     request: HttpRequest, project_id: int, revision_id: int, kind: str
 ) -> FileResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
     return revision_file(revision, kind, download=kind == "sheet" and "inline" not in request.GET)
 
@@ -280,7 +280,7 @@ def publish(request: HttpRequest, project_id: int) -> HttpResponse:
     a drawing's history and a revision page tick revisions themselves.
     """
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_PUBLISH)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_PUBLISH)
     unpublish = request.POST.get("action") == "unpublish"
     drawing_ids = [i for i in (id_param(v) for v in request.POST.getlist("drawing")) if i][
         :BULK_IDS_MAX

@@ -55,7 +55,7 @@ def zip_response(project: Project, sheets: export.SetExport) -> StreamingHttpRes
 def log_csv(request: HttpRequest, project_id: int) -> HttpResponseBase:
     """The drawing log as CSV, with the filters and order the log page shows."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     return csv_response(user, project, log_filters(request.GET))
 
 
@@ -64,7 +64,7 @@ def log_csv(request: HttpRequest, project_id: int) -> HttpResponseBase:
 def current_set_zip(request: HttpRequest, project_id: int) -> HttpResponseBase:
     """The current set of the drawings the filters show, as a zip of their sheet PDFs."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     log = selectors.drawing_log(user=user, project=project, filters=log_filters(request.GET))
     try:
         sheets = export.current_set(log)

@@ -22,9 +22,9 @@ from sheetflow.projects.permissions import Action, project_get
 def manage(request: HttpRequest, project_id: int) -> HttpResponse:
     """Areas, sets and disciplines on one page; each form posts a ``what`` and ``op``."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     if request.method == "POST":
-        project = project_get(user, project_id, Action.DRAWINGS_MANAGE)
+        project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_MANAGE)
         what, op = request.POST.get("what"), request.POST.get("op")
         try:
             _apply(request, project, what or "", op or "")

@@ -44,7 +44,7 @@ def _entry(revision: Any) -> dict[str, Any]:
 def queue(request: HttpRequest, project_id: int) -> HttpResponse:
     """Connected revisions waiting for review, grouped by the sync batch that brought them."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW_UNPUBLISHED)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW_UNPUBLISHED)
     filters = _filters(request.GET)
     qs = review.waiting(project=project, filters=filters).select_related(
         "drawing", "drawing__current_revision", "drawing_set"
@@ -93,7 +93,7 @@ def queue_publish(request: HttpRequest, project_id: int) -> HttpResponse:
     (POST with ``expected``): if the queue changed in between, it asks again.
     """
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_PUBLISH)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_PUBLISH)
     params = request.POST if request.method == "POST" else request.GET
     filters = _filters(params)
     back = reverse("drawings:queue", kwargs={"project_id": project.pk})

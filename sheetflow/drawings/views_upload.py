@@ -26,7 +26,7 @@ from sheetflow.projects.permissions import Action, project_get
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, project_id: int) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_UPLOAD)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_UPLOAD)
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
@@ -68,7 +68,7 @@ def upload(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, project_id: int, upload_uuid: UUID) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_UPLOAD)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_UPLOAD)
     pending = selectors.upload_get(project=project, user=user, upload_uuid=upload_uuid)
     sheets = list(pending.sheets.all())
     error = notice = ""
@@ -182,7 +182,7 @@ def review_sheet(
 ) -> HttpResponse:
     """One row's pictures and OCR state (polled by the review page until ready)."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_UPLOAD)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_UPLOAD)
     pending = selectors.upload_get(project=project, user=user, upload_uuid=upload_uuid)
     sheet = selectors.upload_sheet_get(upload=pending, index=index)
     context = {
@@ -202,7 +202,7 @@ def review_image(
     request: HttpRequest, project_id: int, upload_uuid: UUID, index: int, kind: str
 ) -> FileResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_UPLOAD)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_UPLOAD)
     pending = selectors.upload_get(project=project, user=user, upload_uuid=upload_uuid)
     sheet = selectors.upload_sheet_get(upload=pending, index=index)
     blob = {"thumbnail": sheet.thumbnail, "crop": sheet.crop}.get(kind)
@@ -279,7 +279,7 @@ def _percent(value: str) -> float | None:
 def layout(request: HttpRequest, project_id: int) -> HttpResponse:
     """The project's remembered title-block layout: see, edit or reset (drawings admins)."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_MANAGE)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_MANAGE)
     error = ""
     if request.method == "POST":
         if request.POST.get("action") == "reset":

@@ -27,7 +27,7 @@ from sheetflow.projects.permissions import Action, project_get
 def viewer(request: HttpRequest, project_id: int, revision_id: int) -> HttpResponse:
     """One revision in the viewer, with previous/next in the log's order and its history."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     revision = selectors.revision_get(user=user, project=project, revision_id=revision_id)
     drawing = revision.drawing
     kept = {k: request.GET[k] for k in LOG_PARAMS if request.GET.get(k)}
@@ -76,7 +76,7 @@ def _pair(
 def compare(request: HttpRequest, project_id: int, drawing_id: int) -> HttpResponse:
     """Two revisions overlaid or side by side, with the changed areas and words listed."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
     revisions = list(selectors.drawing_revisions(user=user, drawing=drawing)[:200])
     rev_a, rev_b = _pair(request, project, drawing.pk)
@@ -142,7 +142,7 @@ def compare_image(
 ) -> FileResponse:
     """One image of a computed comparison (overlay, or either aligned rendering)."""
     user = request_user(request)
-    project = project_get(user, project_id, Action.DRAWINGS_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DRAWINGS_VIEW)
     drawing = selectors.drawing_get(user=user, project=project, drawing_id=drawing_id)
     rev_a, rev_b = _pair(request, project, drawing.pk)
     if rev_a is None or rev_b is None:

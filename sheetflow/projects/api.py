@@ -111,13 +111,15 @@ def project_create(request: HttpRequest, payload: ProjectIn) -> Status[Project]:
 @router.get("/projects/{project_id}", response={200: ProjectOut, **errors(401, 404, 422)})
 def project_detail(request: HttpRequest, project_id: int) -> Project:
     """One project."""
-    return project_get(request_user(request), project_id)
+    return project_get(user=request_user(request), project_id=project_id)
 
 
 @router.patch("/projects/{project_id}", response={200: ProjectOut, **errors(401, 403, 404, 422)})
 def project_update(request: HttpRequest, project_id: int, payload: ProjectPatch) -> Project:
     """Rename or (de)activate a project (company admins of its company)."""
-    project = project_get(request_user(request), project_id, Action.PROJECT_EDIT)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.PROJECT_EDIT
+    )
     return services.project_update(project=project, **payload.dict())
 
 
@@ -127,7 +129,9 @@ def project_update(request: HttpRequest, project_id: int, payload: ProjectPatch)
 @paginate(Pagination)
 def member_list(request: HttpRequest, project_id: int) -> object:
     """The project's directory."""
-    project = project_get(request_user(request), project_id, Action.DIRECTORY_VIEW)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DIRECTORY_VIEW
+    )
     return selectors.members_of(project=project)
 
 
@@ -190,7 +194,9 @@ def member_add(request: HttpRequest, project_id: int, payload: MemberIn) -> Stat
     An invitation answers the same whether or not the email belongs to an account; the
     person becomes a member once they accept it.
     """
-    project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DIRECTORY_MANAGE
+    )
     added = invitations.directory_add(
         project=project,
         email=payload.email,
@@ -208,7 +214,9 @@ def member_add(request: HttpRequest, project_id: int, payload: MemberIn) -> Stat
 @paginate(Pagination)
 def invitation_list(request: HttpRequest, project_id: int) -> object:
     """The project's pending invitations (directory managers)."""
-    project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DIRECTORY_MANAGE
+    )
     return invitations.invitations_of(project=project)
 
 
@@ -218,7 +226,9 @@ def invitation_list(request: HttpRequest, project_id: int) -> object:
 )
 def invitation_cancel(request: HttpRequest, project_id: int, invitation_id: int) -> Status[None]:
     """Withdraw a pending invitation."""
-    project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DIRECTORY_MANAGE
+    )
     invitations.invitation_cancel(project=project, invitation_id=invitation_id)
     return Status(204, None)
 
@@ -257,7 +267,9 @@ def member_update(
     request: HttpRequest, project_id: int, member_id: int, payload: MemberPatch
 ) -> ProjectMember:
     """Change a member's per-tool levels."""
-    project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DIRECTORY_MANAGE
+    )
     member = selectors.member_get(project=project, member_id=member_id)
     return services.member_update(
         member=member,
@@ -272,6 +284,8 @@ def member_update(
 )
 def member_remove(request: HttpRequest, project_id: int, member_id: int) -> Status[None]:
     """Remove a member from the directory."""
-    project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DIRECTORY_MANAGE
+    )
     services.member_remove(member=selectors.member_get(project=project, member_id=member_id))
     return Status(204, None)

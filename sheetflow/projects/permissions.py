@@ -164,7 +164,7 @@ def visible_projects(user: User) -> QuerySet[Project]:
     return Project.objects.filter(admin_of_company | Q(Exists(in_directory)))
 
 
-def project_get(user: User, project_id: int, action: Action = Action.PROJECT_VIEW) -> Project:
+def project_get(*, user: User, project_id: int, action: Action = Action.PROJECT_VIEW) -> Project:
     """The project, if the user may take the action on it.
 
     Invisible projects raise NotFound. Visible ones the user may not act on raise

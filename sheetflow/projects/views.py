@@ -47,7 +47,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def project_home(request: HttpRequest, project_id: int) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id)
+    project = project_get(user=user, project_id=project_id)
     context = {
         "project": project,
         "drawings_level": level(user, project, "drawings"),
@@ -61,11 +61,11 @@ def project_home(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def directory(request: HttpRequest, project_id: int) -> HttpResponse:
     user = request_user(request)
-    project = project_get(user, project_id, Action.DIRECTORY_VIEW)
+    project = project_get(user=user, project_id=project_id, action=Action.DIRECTORY_VIEW)
     can_manage = can(user, project, Action.DIRECTORY_MANAGE)
     form = MemberAddForm(request.POST or None, initial={"drawings": 1, "connection_manager": 0})
     if request.method == "POST":
-        project = project_get(user, project_id, Action.DIRECTORY_MANAGE)
+        project = project_get(user=user, project_id=project_id, action=Action.DIRECTORY_MANAGE)
         if form.is_valid():
             try:
                 added = invitations.directory_add(
@@ -100,7 +100,9 @@ def directory(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_update(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
-    project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DIRECTORY_MANAGE
+    )
     member = selectors.member_get(project=project, member_id=member_id)
     form = MemberLevelsForm(request.POST)
     if not form.is_valid():
@@ -129,7 +131,9 @@ def member_update(request: HttpRequest, project_id: int, member_id: int) -> Http
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, project_id: int, member_id: int) -> HttpResponse:
-    project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DIRECTORY_MANAGE
+    )
     member = selectors.member_get(project=project, member_id=member_id)
     services.member_remove(member=member)
     messages.success(request, f"{member.user.full_name} removed from the directory.")
@@ -139,7 +143,9 @@ def member_remove(request: HttpRequest, project_id: int, member_id: int) -> Http
 @login_required
 @require_POST
 def invitation_cancel(request: HttpRequest, project_id: int, invitation_id: int) -> HttpResponse:
-    project = project_get(request_user(request), project_id, Action.DIRECTORY_MANAGE)
+    project = project_get(
+        user=request_user(request), project_id=project_id, action=Action.DIRECTORY_MANAGE
+    )
     invitations.invitation_cancel(project=project, invitation_id=invitation_id)
     messages.success(request, "Invitation withdrawn.")
     return redirect("projects:directory", project_id=project.pk)

@@ -13,7 +13,7 @@ from sheetflow.webhooks.models import Delivery, Endpoint
 
 def managed_project(*, user: User, project_id: int) -> Project:
     """The project, if the user manages its webhooks (404 outsiders, 403 other members)."""
-    return project_get(user, project_id, Action.WEBHOOKS_MANAGE)
+    return project_get(user=user, project_id=project_id, action=Action.WEBHOOKS_MANAGE)
 
 
 def endpoints_of(*, project: Project) -> QuerySet[Endpoint]:
