@@ -8,6 +8,9 @@ from django.db import transaction
 
 from sheetflow.accounts.models import Company, User
 from sheetflow.accounts.services import company_create, user_create
+from sheetflow.connections.models import Connection
+from sheetflow.connections.services import connection_request
+from sheetflow.drawings.demo import load as load_drawings
 from sheetflow.projects.models import Level, Project, ProjectMember
 from sheetflow.projects.services import member_add, project_create
 
@@ -87,8 +90,6 @@ def load() -> list[DemoUser]:
                 drawings=drawings,
                 connection_manager=connection_manager,
             )
-    from sheetflow.drawings.demo import load as load_drawings
-
     load_drawings(project=projects["RMC"], user=users["gary@apex.example"])
     _connect_mechanical(projects["CM-RMC"], projects["RMC"], users["cora@cornerstone.example"])
     return USERS
@@ -97,8 +98,5 @@ def load() -> list[DemoUser]:
 def _connect_mechanical(downstream: Project, upstream: Project, user: User) -> None:
     """Cornerstone's project follows the contractor's (auto-approved): the worker copies the
     published sheets as soon as it runs. Brightline's project is left for the wizard."""
-    from sheetflow.connections.models import Connection
-    from sheetflow.connections.services import connection_request
-
     if not Connection.objects.filter(downstream=downstream).exists():
         connection_request(user=user, downstream=downstream, upstream=upstream)

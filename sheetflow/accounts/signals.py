@@ -8,11 +8,10 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from sheetflow.accounts.models import User
+from sheetflow.accounts.services import tokens_revoke_all
 
 
 @receiver(post_save, sender=User)
 def _revoke_tokens_of_inactive_users(sender: type[User], instance: User, **kwargs: Any) -> None:
     if not instance.is_active:
-        from sheetflow.accounts.services import tokens_revoke_all
-
         tokens_revoke_all(user=instance)

@@ -37,7 +37,7 @@ MAX_PICKER = 200
 MAX_LIVE = 1000
 
 
-def _with_projects(qs: QuerySet[Connection]) -> QuerySet[Connection]:
+def with_projects(qs: QuerySet[Connection]) -> QuerySet[Connection]:
     # The upstream's change head comes along so sync status needs no query per connection.
     head = ProjectSequence.objects.filter(project_id=OuterRef("upstream_id")).values("last_seq")
     return qs.select_related(
@@ -152,7 +152,7 @@ def connection_get(*, user: User, connection_id: int, project: Project | None = 
 
     With `project`, the connection must have it as one of its two sides.
     """
-    qs = _with_projects(Connection.objects.filter(pk=connection_id))
+    qs = with_projects(Connection.objects.filter(pk=connection_id))
     if project is not None:
         qs = qs.filter(Q(upstream=project) | Q(downstream=project))
     connection = qs.first()
@@ -189,7 +189,7 @@ def prime_permissions(*, user: User, connections: list[Connection], project: Pro
 def connections_of(*, project: Project, past_limit: int = 50) -> ProjectConnections:
     """The project's upstream, downstreams, requests to review, and ended connections."""
     live = list(
-        _with_projects(
+        with_projects(
             Connection.objects.filter(
                 Q(upstream=project) | Q(downstream=project), state__in=LIVE_STATES
             )
@@ -204,7 +204,7 @@ def connections_of(*, project: Project, past_limit: int = 50) -> ProjectConnecti
         else:
             result.requests.append(conn)
     result.past = list(
-        _with_projects(
+        with_projects(
             Connection.objects.filter(Q(upstream=project) | Q(downstream=project)).exclude(
                 state__in=LIVE_STATES
             )
@@ -215,7 +215,7 @@ def connections_of(*, project: Project, past_limit: int = 50) -> ProjectConnecti
 
 def connections_queryset(*, project: Project) -> QuerySet[Connection]:
     """Every connection of a project, either side, newest first (for the API list)."""
-    return _with_projects(
+    return with_projects(
         Connection.objects.filter(Q(upstream=project) | Q(downstream=project))
     ).order_by("-requested_at", "-pk")
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from sheetflow.drawings.models import Blob
+from sheetflow.drawings.models import Blob, Revision, SheetComparison, UploadSheet
 
 _CHUNK = 1024 * 1024
 
@@ -125,8 +125,6 @@ def blob_read(blob: Blob) -> bytes:
 def referenced_shas() -> set[str]:
     """Every blob some row points at (revisions, including tombstones, pending uploads, and
     the images of comparisons)."""
-    from sheetflow.drawings.models import Revision, SheetComparison, UploadSheet
-
     refs: set[str] = set()
     for field in ("sheet_id", "thumbnail_id", "image_id"):
         refs.update(
@@ -147,8 +145,6 @@ def referenced_shas() -> set[str]:
 
 def _forget_comparisons(sheets: set[str]) -> None:
     """Drop comparisons of sheets nothing holds any more, so their images can go too."""
-    from sheetflow.drawings.models import SheetComparison
-
     gone = [
         pk
         for pk, a, b in SheetComparison.objects.values_list("pk", "sha_a", "sha_b").iterator()

@@ -8,7 +8,7 @@ import io
 from sheetflow.accounts.models import User
 from sheetflow.drawings.models import Drawing, Revision
 from sheetflow.drawings.samples import drawing_set_pdf
-from sheetflow.drawings.selectors import area_get
+from sheetflow.drawings.selectors import area_get, areas
 from sheetflow.drawings.services import (
     UploadedFile,
     area_create,
@@ -116,8 +116,6 @@ def load(*, project: Project, user: User) -> int:
 
 
 def project_area(project: Project) -> int:
-    from sheetflow.drawings.selectors import areas
-
     first = areas(project=project).first()
     assert first is not None
     return first.pk

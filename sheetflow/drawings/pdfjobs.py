@@ -41,6 +41,9 @@ from django.conf import settings
 from sheetflow.common.errors import ServiceError
 from sheetflow.drawings import recognition
 
+# ``pdf`` (pypdfium2) is imported inside the job functions only: they run in the children,
+# so neither a web nor a worker process loads pdfium itself.
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 

@@ -6,11 +6,10 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from sheetflow.drawings.services.setup import project_setup
 from sheetflow.projects.signals import project_created
 
 
 @receiver(project_created)
 def _project_created(sender: Any, project: Any, **kwargs: Any) -> None:
-    from sheetflow.drawings.services.setup import project_setup
-
     project_setup(project=project)

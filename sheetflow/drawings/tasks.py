@@ -11,6 +11,9 @@ from django_tasks import task
 from sheetflow.common.periodic import every
 from sheetflow.common.retry import retry_deadlocks
 
+# Like every app's tasks module, this one imports what it runs inside each task: the
+# services that queue these tasks import this one.
+
 
 @task()
 def render_revision(revision_id: int) -> None:

@@ -14,6 +14,7 @@ from sheetflow.common.request import LIST_SHOWN_MAX, id_param
 from sheetflow.drawings import selectors, services
 from sheetflow.drawings.forms import DisciplineForm, NameForm
 from sheetflow.drawings.views import rights
+from sheetflow.projects.models import Project
 from sheetflow.projects.permissions import Action, project_get
 
 
@@ -42,10 +43,7 @@ def manage(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "drawings/manage.html", context)
 
 
-def _apply(request: HttpRequest, project: object, what: str, op: str) -> None:
-    from sheetflow.projects.models import Project
-
-    assert isinstance(project, Project)
+def _apply(request: HttpRequest, project: Project, what: str, op: str) -> None:
     post = request.POST
     if what == "discipline":
         if op == "delete":

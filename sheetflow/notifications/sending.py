@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sheetflow.common.pacing import Pacer
+from sheetflow.notifications import tasks
 from sheetflow.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -137,8 +138,6 @@ def send_emails(notification_ids: list[int]) -> int:
 
 def _schedule_retries(failed: list[tuple[Notification, Exception]]) -> None:
     """Count the failed attempts and try again later, those with the same count together."""
-    from sheetflow.notifications.tasks import send_notification_emails
-
     again: dict[int, list[int]] = defaultdict(list)
     with transaction.atomic():
         for note, exc in failed:
@@ -152,6 +151,6 @@ def _schedule_retries(failed: list[tuple[Notification, Exception]]) -> None:
             else:
                 logger.error("Email %s failed %s times, giving up", note.pk, attempts)
         for attempts, ids in again.items():
-            send_notification_emails.using(
+            tasks.send_notification_emails.using(
                 run_after=timezone.now() + retry_delay(attempts)
             ).enqueue(ids)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import NotFound, ServiceError
+from sheetflow.notifications import tasks
 from sheetflow.notifications.models import DistributionList, ListKind, ListMode, Notification
 from sheetflow.notifications.selectors import list_candidates
 from sheetflow.notifications.sending import email_batch_size
@@ -62,8 +63,6 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
 
     Each message reaches each of its (active) recipients once, exactly as ``notify`` does.
     """
-    from sheetflow.notifications.tasks import send_notification_emails
-
     notes: list[Notification] = []
     for message in messages:
         url = f"{settings.SITE_URL}{message.link}" if message.link.startswith("/") else message.link
@@ -92,7 +91,7 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
         created = Notification.objects.bulk_create(notes)
         # The database task backend commits the tasks with the rows: no send if we roll back.
         for start in range(0, len(created), size):
-            send_notification_emails.enqueue([n.pk for n in created[start : start + size]])
+            tasks.send_notification_emails.enqueue([n.pk for n in created[start : start + size]])
     return created
 
 

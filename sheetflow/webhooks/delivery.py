@@ -21,7 +21,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sheetflow.webhooks import tasks
 from sheetflow.webhooks.models import Delivery, DeliveryStatus, Endpoint
+from sheetflow.webhooks.services import announce_disabled
 from sheetflow.webhooks.transport import Refused, Response, post, sign
 
 logger = logging.getLogger(__name__)
@@ -131,9 +133,7 @@ def _finish(
         # Only if still ours: a delivery whose lease expired meanwhile was handed on.
         Delivery.objects.filter(pk=delivery.pk, lease_owner=owner).update(**fields)
         if retry_at is not None:
-            from sheetflow.webhooks.tasks import deliver_task
-
-            deliver_task.using(run_after=retry_at).enqueue(delivery.pk)
+            tasks.deliver_task.using(run_after=retry_at).enqueue(delivery.pk)
         if response.ok:
             Endpoint.objects.filter(pk=delivery.endpoint_id).update(failing_since=None)
         elif not give_up:
@@ -151,8 +151,6 @@ def _note_failure(endpoint_id: int, now: dt.datetime, window: dt.timedelta) -> N
         disabled_reason=f"Every delivery failed for {settings.WEBHOOK_RETRY_HOURS} hours.",
     )
     if disabled:
-        from sheetflow.webhooks.services import announce_disabled
-
         announce_disabled(Endpoint.objects.select_related("project__company").get(pk=endpoint_id))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from sheetflow.webhooks import tasks
 from sheetflow.webhooks.models import Delivery, Endpoint, Event
 
 
@@ -23,8 +24,6 @@ def subscribers(project_ids: Iterable[int], event_type: str) -> dict[int, list[E
 
 def record(event_type: str, endpoints: list[Endpoint], project_id: int, data: Any) -> Event:
     """The event and a pending delivery for each endpoint, and a wake-up for the worker."""
-    from sheetflow.webhooks.tasks import deliver_task
-
     with transaction.atomic():
         event = Event.objects.create(project_id=project_id, type=event_type, data=data)
         now = timezone.now()
@@ -34,7 +33,7 @@ def record(event_type: str, endpoints: list[Endpoint], project_id: int, data: An
         # Enqueued in the same transaction (the database task backend commits it with the
         # rows); a lost wake-up is caught by the periodic pick-up of due deliveries.
         for delivery in deliveries:
-            deliver_task.enqueue(delivery.pk)
+            tasks.deliver_task.enqueue(delivery.pk)
     return event
 
 

@@ -6,18 +6,20 @@ Each function is cheap when nobody listens (one query for subscribers) and build
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 
+from sheetflow.connections.api import ConnectionOut, EventOut
+from sheetflow.connections.distribution import copies_of
+from sheetflow.connections.engine.applied import NewCopies
 from sheetflow.connections.models import Connection, ConnectionEvent, EventKind, State
+from sheetflow.connections.selectors import with_projects
 from sheetflow.drawings import sequence
 from sheetflow.drawings.models import Revision
+from sheetflow.drawings.schemas import RevisionOut
 from sheetflow.webhooks.events import emit, subscribers
-from sheetflow.webhooks.models import EventType, PublishCursor
-
-if TYPE_CHECKING:
-    from sheetflow.connections.engine.applied import NewCopies
+from sheetflow.webhooks.models import Endpoint, EventType, PublishCursor
 
 # Revisions listed in one event; more are counted in ``total``.
 LISTED = 1000
@@ -36,17 +38,12 @@ TRANSITIONS = {
 
 def connection_data(connection_id: int) -> dict[str, Any]:
     """The connection exactly as GET /api/v1/connections/{id} shows it."""
-    from sheetflow.connections.api import ConnectionOut
-    from sheetflow.connections.selectors import _with_projects
-
-    conn = _with_projects(Connection.objects.filter(pk=connection_id)).get()
+    conn = with_projects(Connection.objects.filter(pk=connection_id)).get()
     return ConnectionOut.from_orm(conn).model_dump(mode="json")
 
 
 def revisions_data(revisions: list[Revision]) -> list[dict[str, Any]]:
     """Revisions as the API shows them, with their drawing's number and title."""
-    from sheetflow.drawings.schemas import RevisionOut
-
     out = []
     for revision in revisions:
         item = RevisionOut.from_orm(revision).model_dump(mode="json")
@@ -62,8 +59,6 @@ def _both(connection: Connection) -> tuple[int, int]:
 
 def on_transition(event: ConnectionEvent) -> None:
     """A connection changed state (called in the transition's transaction)."""
-    from sheetflow.connections.api import EventOut
-
     event_type = TRANSITIONS.get(EventKind(event.kind))
     if event_type is None:
         return
@@ -160,8 +155,6 @@ def downstream_published(downstream_id: int) -> int:
 
 
 def _announce_published(conn: Connection, listening: dict[int, list[Any]]) -> int:
-    from sheetflow.connections.distribution import copies_of
-
     since = min(e.created_at for endpoints in listening.values() for e in endpoints)
     with transaction.atomic():
         cursor, _ = PublishCursor.objects.get_or_create(connection=conn)
@@ -222,8 +215,6 @@ def _announce_published(conn: Connection, listening: dict[int, list[Any]]) -> in
 
 def published_watch_targets() -> list[int]:
     """Downstream projects whose publishes someone listens to (for the periodic look)."""
-    from sheetflow.webhooks.models import Endpoint
-
     projects = set()
     for endpoint in Endpoint.objects.filter(is_active=True).only("project_id", "events"):
         if EventType.REVISIONS_PUBLISHED_DOWNSTREAM in endpoint.events:

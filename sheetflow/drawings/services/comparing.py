@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sheetflow.common.errors import ServiceError
-from sheetflow.drawings import compare, pdf, pdfjobs
+from sheetflow.drawings import compare, pdf, pdfjobs, tasks
 from sheetflow.drawings.blobs import blob_put, blob_read, tracked_writes
 from sheetflow.drawings.models import Blob, ComparisonStatus, Revision, SheetComparison
 
@@ -67,10 +67,8 @@ def comparison_request(*, revision_a: Revision, revision_b: Revision) -> SheetCo
 
 
 def _enqueue(comparison_id: int) -> None:
-    from sheetflow.drawings.tasks import compare_sheets
-
     # The database queue is a table: the task is queued with the caller's transaction.
-    compare_sheets.enqueue(comparison_id)
+    tasks.compare_sheets.enqueue(comparison_id)
 
 
 def _layers(data_a: bytes, data_b: bytes) -> tuple[pdf.Layers, pdf.Layers]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from sheetflow.accounts.models import User
 from sheetflow.common.errors import Conflict, NotFound, ServiceError
 from sheetflow.common.uploads import UploadTooLarge
-from sheetflow.drawings import pdfjobs, recognition, sequence
+from sheetflow.drawings import pdfjobs, recognition, sequence, tasks
 from sheetflow.drawings.blobs import blob_put, purge_unreferenced, tracked_writes
 from sheetflow.drawings.models import (
     NAME_MAX,
@@ -169,8 +169,6 @@ def _upload_store(
     new_set_name: str | None,
     new_set_date: dt.date | None,
 ) -> Upload:
-    from sheetflow.drawings.tasks import prepare_upload_sheet
-
     with tracked_writes(), transaction.atomic():
         if new_set_name and drawing_set is None:
             # Created only now that the files are known to be good.
@@ -202,7 +200,7 @@ def _upload_store(
         )
         # Thumbnails, crops and OCR are the worker's: never pdfium rendering or OCR here.
         for row in rows:
-            prepare_upload_sheet.enqueue(sheet_id=row.pk)
+            tasks.prepare_upload_sheet.enqueue(sheet_id=row.pk)
     return upload
 
 
@@ -249,8 +247,6 @@ def upload_confirm(
 
     Needs ``drawings.upload`` on the project, checked by the caller.
     """
-    from sheetflow.drawings.tasks import render_revision
-
     by_index = {e.index: e for e in edits or []}
     sheets = list(upload.sheets.all())
     unknown = set(by_index) - {s.index for s in sheets}
@@ -357,7 +353,7 @@ def upload_confirm(
                 ["current_revision", "latest_revision", "title", "change_seq"],
             )
             for revision in created:
-                render_revision.enqueue(revision_id=revision.pk)
+                tasks.render_revision.enqueue(revision_id=revision.pk)
             upload.delete()
     except IntegrityError as exc:
         raise Conflict(
