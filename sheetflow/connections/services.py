@@ -36,7 +36,7 @@ def company_setting_update(
 ) -> CompanyConnectionSetting:
     """Choose auto-approve or review for requests to the company's projects.
 
-    Assumes the caller checked that `user` may (``Action.COMPANY_SETTINGS`` in `company`).
+    Needs ``company.settings`` in the company, checked by the caller.
     """
     with transaction.atomic():
         setting, _ = CompanyConnectionSetting.objects.select_for_update().get_or_create(
@@ -81,7 +81,7 @@ def _expect(connection: Connection, state: State, verb: str) -> None:
 def connection_request(*, user: User, downstream: Project, upstream: Project) -> Connection:
     """Ask to connect `downstream` to `upstream`; connected at once if upstream auto-approves.
 
-    Assumes the pair came from `selectors.connection_pair_get` for `user`. The §3.1 rules are
+    Needs the pair from ``selectors.connection_pair_get`` for `user`. The §3.1 rules are
     checked here, under locks, because they depend on other connections.
     """
     with transaction.atomic():
@@ -130,7 +130,7 @@ def connection_request(*, user: User, downstream: Project, upstream: Project) ->
 def connection_approve(*, user: User, connection: Connection) -> Connection:
     """Approve a pending request.
 
-    Assumes `user` may make ``Move.APPROVE`` (``selectors.acting_side``).
+    Needs ``Move.APPROVE``, checked by the caller (``selectors.acting_side``).
     """
     with transaction.atomic():
         Project.objects.select_for_update().filter(
@@ -162,7 +162,7 @@ def _reason(reason: str) -> str:
 def connection_reject(*, user: User, connection: Connection, reason: str = "") -> Connection:
     """Reject a pending request; it may be asked again.
 
-    Assumes `user` may make ``Move.REJECT`` (``selectors.acting_side``).
+    Needs ``Move.REJECT``, checked by the caller (``selectors.acting_side``).
     """
     reason = _reason(reason)
     with transaction.atomic():
@@ -186,7 +186,7 @@ def connection_reject(*, user: User, connection: Connection, reason: str = "") -
 def connection_cancel(*, user: User, connection: Connection) -> Connection:
     """Withdraw a pending request.
 
-    Assumes `user` may make ``Move.CANCEL`` (``selectors.acting_side``).
+    Needs ``Move.CANCEL``, checked by the caller (``selectors.acting_side``).
     """
     with transaction.atomic():
         connection = _locked(connection)
@@ -203,7 +203,7 @@ def connection_undo(*, user: User, connection: Connection, side: Side) -> Connec
     """Quick undo within the window: the downstream undoes the connection; the upstream undoes
     its approval (back to pending; not after an auto-approval).
 
-    Assumes `user` may make ``Move.UNDO`` from `side` (``selectors.acting_side``).
+    Needs ``Move.UNDO`` from `side`, checked by the caller (``selectors.acting_side``).
     """
     with transaction.atomic():
         connection = _locked(connection)
@@ -243,7 +243,7 @@ def connection_disconnect(
 ) -> Connection:
     """Disconnect for good: copies stay, nothing new is copied.
 
-    Assumes `user` may make ``Move.DISCONNECT`` from `side` (``selectors.acting_side``).
+    Needs ``Move.DISCONNECT`` from `side`, checked by the caller (``selectors.acting_side``).
     """
     if not acknowledged:
         raise ServiceError(
