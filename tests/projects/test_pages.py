@@ -92,3 +92,17 @@ def test_adding_an_unknown_email_answers_like_any_invitation(cast: Cast, page_as
     )
     assert "Invitation sent to nobody@nowhere.test" in response.content.decode()
     assert ProjectMember.objects.filter(project=cast.gc_project).count() == 3
+
+
+@pytest.mark.django_db
+def test_only_company_admins_are_offered_and_allowed_a_new_project(cast: Cast, page_as) -> None:
+    assert (
+        "New project in Apex Builders" in page_as(cast.gc_admin).get("/projects/").content.decode()
+    )
+    member = page_as(cast.gc_pm)
+    assert "New project in" not in member.get("/projects/").content.decode()
+    refused = member.post("/projects/", {"name": "Side job", "code": "SJ"})
+    assert refused.status_code == 403
+    created = page_as(cast.gc_admin).post("/projects/", {"name": "Side job", "code": "SJ"})
+    assert created.status_code == 302
+    assert list(cast.gc.projects.filter(code="SJ").values_list("name", flat=True)) == ["Side job"]
